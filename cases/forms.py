@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.identity import parse_identity_number
+
+
+class PersonForm(forms.Form):
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=100)
+    identity_number = forms.CharField(
+        label=_("Personnummer / samordningsnummer"),
+        max_length=13,
+        required=False,
+        help_text=_("YYYYMMDD-NNNN. Leave empty if unknown and give the birth year."),
+    )
+    birth_year = forms.IntegerField(label=_("Birth year"), required=False, min_value=1900)
+    protected_identity = forms.BooleanField(label=_("Protected identity (skyddad identitet)"), required=False)
+    interpreter_language = forms.CharField(label=_("Interpreter language"), max_length=50, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_identity_number(self) -> str | None:
+        raw = self.cleaned_data["identity_number"].strip()
+        if not raw:
+            return None
+        return parse_identity_number(raw).canonical
+
+    def clean_birth_year(self) -> int | None:
+        year = self.cleaned_data["birth_year"]
+        if year is not None and year > timezone.localdate().year:
+            raise ValidationError(_("The birth year cannot be in the future."))
+        return year
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("identity_number") and not data.get("birth_year") and not self.errors:
+            raise ValidationError(_("Give the identity number or at least the birth year."))
+        return data
+
+
+class PersonSearchForm(forms.Form):
+    term = forms.CharField(label=_("Name or identity number"), max_length=100, required=False)

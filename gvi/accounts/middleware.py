@@ -1,0 +1,72 @@
+"""Every route needs an MFA-verified login, except the few that lead to one."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+LOGIN_AT_SESSION_KEY = "gvi_login_at"
+
+# Routes open before verification. The API answers for itself (401/403 JSON from DRF).
+OPEN_ROUTES = frozenset({"accounts:login", "accounts:logout", "set_language", "healthz"})
+UNVERIFIED_ROUTES = frozenset({"accounts:enrol"})
+
+
+def _route_name(request: HttpRequest) -> str | None:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return match.view_name
+
+
+def has_confirmed_device(user: object) -> bool:
+    from django_otp import user_has_device
+
+    return bool(user_has_device(user, confirmed=True))
+
+
+class SessionLifetimeMiddleware:
+    """Ends a login 12 hours after it began, however active it was (idle timeout is the cookie's)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            login_at = request.session.get(LOGIN_AT_SESSION_KEY)
+            if login_at is None or time.time() - float(login_at) > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, _("Your session has ended. Please log in again."))
+        return self.get_response(request)
+
+
+class RequireVerifiedMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith("/api/"):
+            return self.get_response(request)
+        name = _route_name(request)
+        if name in OPEN_ROUTES:
+            return self.get_response(request)
+        user = request.user
+        if user.is_authenticated and getattr(user, "is_verified", lambda: False)():
+            return self.get_response(request)
+        if user.is_authenticated and not has_confirmed_device(user):
+            if name in UNVERIFIED_ROUTES:
+                return self.get_response(request)
+            return HttpResponseRedirect(reverse("accounts:enrol"))
+        login_url = reverse("accounts:login")
+        if request.method == "GET" and name is not None:
+            login_url += "?" + urlencode({"next": request.get_full_path()})
+        return HttpResponseRedirect(login_url)

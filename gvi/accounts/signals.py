@@ -1,0 +1,39 @@
+"""Logins, failed logins and lockouts go to the audit trail."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from gvi.accounts.middleware import LOGIN_AT_SESSION_KEY
+from gvi.audit.models import AuditAction
+from gvi.audit.services import audit_record
+
+
+@receiver(user_logged_in, dispatch_uid="gvi.accounts.audit_login")
+def _audit_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[LOGIN_AT_SESSION_KEY] = time.time()
+    audit_record(actor=user, action=AuditAction.LOGIN, purpose="authentication")
+
+
+@receiver(user_login_failed, dispatch_uid="gvi.accounts.audit_login_failed")
+def _audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    audit_record(
+        actor=None,
+        username=str(credentials.get("username", ""))[:150],
+        action=AuditAction.LOGIN_FAILED,
+        purpose="authentication",
+    )
+
+
+@receiver(user_locked_out, dispatch_uid="gvi.accounts.audit_lockout")
+def _audit_lockout(sender: Any, request: HttpRequest | None = None, username: str | None = None, **kwargs: Any) -> None:
+    audit_record(actor=None, username=(username or "")[:150], action=AuditAction.LOCKOUT, purpose="authentication")

@@ -1,0 +1,19 @@
+"""The API's routes: every app's viewsets on one router, plus the schema and its offline docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from cases.api import PersonViewSet
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("persons", PersonViewSet, basename="person")
+
+app_name = "api"
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -1,0 +1,56 @@
+"""Writing the audit trail. Callers write in the same transaction as the change they log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from gvi.audit.models import AuditAction, AuditEvent
+from gvi.middleware import current_request
+
+
+def identity_term_digest(term: str) -> str:
+    """Keyed HMAC of an identity number used as a search term: the clear value is never stored."""
+    normalised = "".join(ch for ch in term if ch.isdigit())
+    return hmac.new(settings.AUDIT_HMAC_KEY.encode(), normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: AuditAction | str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    object_ids: Iterable[int | str] = (),
+    purpose: str = "",
+    legal_basis: str = "",
+    detail: dict[str, Any] | None = None,
+    username: str = "",
+) -> AuditEvent:
+    """Append one event. `actor` is a Staff (or None for an unknown user, then give `username`)."""
+    context = current_request.get()
+    if obj is not None:
+        object_type = obj._meta.label_lower
+        object_id = obj.pk
+    actor_known = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        actor_id=actor.pk if actor_known else None,
+        actor_username=actor.get_username() if actor_known else username,
+        agency_id=getattr(actor, "agency_id", None) if actor_known else None,
+        program_id=getattr(actor, "program_id", None) if actor_known else None,
+        action=str(action),
+        object_type=object_type,
+        object_id=str(object_id),
+        object_ids=[str(i) for i in object_ids],
+        purpose=purpose[:200],
+        legal_basis=legal_basis[:200],
+        request_id=context.request_id,
+        ip=context.ip,
+        detail=detail or {},
+    )

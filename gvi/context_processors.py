@@ -1,0 +1,41 @@
+"""Navigation per role: an item shows when the user's role may do its action on its model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from gvi import access
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    model_label: str
+    action: str = "view"
+
+
+NAVIGATION = (
+    NavItem("cases:person-list", _("Persons"), "cases.person"),
+    NavItem("audit:event-list", _("Audit trail"), "audit.auditevent"),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not getattr(user, "is_verified", lambda: False)():
+        return {"nav_items": None}
+    items = [
+        {"url": reverse(item.url_name), "label": item.label, "active": request.path.startswith(reverse(item.url_name))}
+        for item in NAVIGATION
+        if access.role_allows(user, item.action, apps.get_model(item.model_label))
+    ]
+    person_search = access.role_allows(user, "view", apps.get_model("cases.person"))
+    return {"nav_items": items, "is_account_admin": user.role == "admin", "header_search": person_search}

@@ -1,0 +1,250 @@
+"""The demo program: personas and data, built through the services. Used by `make run` and every test.
+
+Everything here is idempotent: running it twice changes nothing. Dates are relative to today.
+The personas' TOTP keys are fixed so that tests and the demo can compute codes; they exist only here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from stdnum import luhn
+
+from gvi.accounts.models import Agency, AgencyKind, Program, Role, Staff, Team
+
+DEMO_PASSWORD = "sluta-skjut-demo"
+
+
+@dataclass(frozen=True)
+class PersonaSpec:
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    program: str
+    agency: str | None
+    team: str | None
+    description: str
+
+
+PROGRAMS = {
+    "malmo": "Sluta skjut Malmö",
+    "orebro": "Sluta skjut Örebro",
+}
+
+# slug -> (name, kind, programs)
+AGENCIES = {
+    "polisen-malmo": ("Polisen Malmö", AgencyKind.POLICE, ["malmo"]),
+    "malmo-stad": ("Malmö stad", AgencyKind.MUNICIPALITY, ["malmo"]),
+    "kriminalvarden-malmo": ("Kriminalvården Malmö", AgencyKind.PRISON_SERVICE, ["malmo"]),
+    "orebro-kommun": ("Örebro kommun", AgencyKind.MUNICIPALITY, ["orebro"]),
+    "polisen-orebro": ("Polisen Örebro", AgencyKind.POLICE, ["orebro"]),
+}
+
+# slug -> (name, agency slug)
+TEAMS = {
+    "malmo-gvi-police": ("Sluta skjut-gruppen", "polisen-malmo"),
+    "malmo-exit-team": ("Avhopparverksamheten", "malmo-stad"),
+    "malmo-field-team": ("Fältgruppen", "malmo-stad"),
+    "malmo-frivard": ("Frivården Malmö", "kriminalvarden-malmo"),
+    "orebro-exit-team": ("Avhopparverksamheten Örebro", "orebro-kommun"),
+}
+
+PERSONAS = [
+    PersonaSpec(
+        "petra",
+        "Petra",
+        "Lind",
+        Role.POLICE_COORDINATOR,
+        "malmo",
+        "polisen-malmo",
+        "malmo-gvi-police",
+        "police coordinator",
+    ),
+    PersonaSpec(
+        "anders", "Anders", "Berg", Role.POLICE_ANALYST, "malmo", "polisen-malmo", "malmo-gvi-police", "police analyst"
+    ),
+    PersonaSpec(
+        "sara",
+        "Sara",
+        "Nilsson",
+        Role.SOCIAL_WORKER,
+        "malmo",
+        "malmo-stad",
+        "malmo-exit-team",
+        "social worker, exit team",
+    ),
+    PersonaSpec(
+        "erik", "Erik", "Holm", Role.EXIT_COORDINATOR, "malmo", "malmo-stad", "malmo-exit-team", "exit coordinator"
+    ),
+    PersonaSpec(
+        "karin",
+        "Karin",
+        "Ek",
+        Role.PROBATION_OFFICER,
+        "malmo",
+        "kriminalvarden-malmo",
+        "malmo-frivard",
+        "probation officer",
+    ),
+    PersonaSpec("lena", "Lena", "Sjöberg", Role.PROGRAM_LEAD, "malmo", "malmo-stad", None, "program lead"),
+    PersonaSpec("olof", "Olof", "Strand", Role.AUDITOR, "malmo", "malmo-stad", None, "auditor"),
+    PersonaSpec("ada", "Ada", "Wikström", Role.ADMIN, "malmo", None, None, "administrator (accounts, no case data)"),
+    PersonaSpec(
+        "nils",
+        "Nils",
+        "Åberg",
+        Role.SOCIAL_WORKER,
+        "orebro",
+        "orebro-kommun",
+        "orebro-exit-team",
+        "social worker, Örebro",
+    ),
+    PersonaSpec("maja", "Maja", "Forsberg", Role.PROGRAM_LEAD, "orebro", "orebro-kommun", None, "program lead, Örebro"),
+    # Not a persona: a social worker in another Malmö team, so that team scope has something to hide.
+    PersonaSpec(
+        "malin",
+        "Malin",
+        "Dahl",
+        Role.SOCIAL_WORKER,
+        "malmo",
+        "malmo-stad",
+        "malmo-field-team",
+        "social worker, field team",
+    ),
+]
+PERSONA_NAMES = tuple(p.username for p in PERSONAS if p.username != "malin")
+
+
+def totp_key_hex(username: str) -> str:
+    """The persona's fixed TOTP key (20 bytes, hex). Demo and test data only."""
+    return hashlib.sha1(f"gvi-demo-totp-{username}".encode()).hexdigest()
+
+
+def current_totp(username: str, *, at: float | None = None) -> str:
+    """The persona's six-digit code now (or at the given UNIX time)."""
+    generator = TOTP(bytes.fromhex(totp_key_hex(username)), step=30, t0=0, digits=6)
+    if at is not None:
+        generator.time = at
+    return f"{generator.token():06d}"
+
+
+def identity_number(year: int, month: int, day: int, serial: int) -> str:
+    """A synthetic identity number with a correct check digit (YYYYMMDD-NNNN)."""
+    body = f"{year % 100:02d}{month:02d}{day:02d}{serial:03d}"
+    return f"{year:04d}{month:02d}{day:02d}-{serial:03d}{luhn.calc_check_digit(body)}"
+
+
+# (creator, key, given name, family name, (year, month, day, serial) or None, birth year, protected)
+PERSONS = [
+    ("petra", "malmo_police_person", "Adam", "Karlsson", (2003, 4, 12, 123), None, False),
+    ("petra", None, "Bilal", "Hassan", (2001, 9, 3, 245), None, False),
+    ("petra", None, "Dino", "Marković", (2004, 1, 22, 331), None, False),
+    ("anders", None, "Elias", "Johansson", (2002, 6, 30, 417), None, False),
+    ("anders", None, "Filip", "Andersson", None, 2005, False),
+    ("petra", None, "Hamza", "Ali", (2000, 11, 15, 559), None, False),
+    ("sara", "malmo_social_person", "Adam", "Karlsson", (2003, 4, 12, 123), None, False),
+    ("sara", None, "Jonas", "Pettersson", (2004, 8, 19, 612), None, True),
+    ("sara", None, "Kevin", "Lindqvist", None, 2006, False),
+    ("erik", None, "Liam", "Eriksson", (2003, 2, 7, 718), None, False),
+    ("malin", "malmo_field_team_person", "Mohammed", "Yusuf", (2005, 5, 5, 832), None, False),
+    ("karin", "malmo_probation_person", "Adam", "Karlsson", (2003, 4, 12, 123), None, False),
+    ("karin", None, "Oskar", "Nyberg", (1999, 12, 1, 914), None, False),
+    ("nils", "orebro_person", "Rami", "Saleh", (2002, 3, 14, 276), None, False),
+]
+
+
+def _program(slug: str) -> Program:
+    program, _created = Program.objects.get_or_create(slug=slug, defaults={"name": PROGRAMS[slug]})
+    return program
+
+
+def _agency(slug: str) -> Agency:
+    name, kind, programs = AGENCIES[slug]
+    agency = Agency.objects.filter(slug=slug).first()
+    if agency is None:
+        agency = Agency(slug=slug, name=name, kind=kind)
+        agency.save()
+        agency.programs.set([_program(p) for p in programs])
+    return agency
+
+
+def _team(slug: str) -> Team:
+    team = Team.objects.filter(slug=slug).first()
+    if team is None:
+        name, agency_slug = TEAMS[slug]
+        team = Team(slug=slug, name=name, agency=_agency(agency_slug))
+        team.save()
+    return team
+
+
+def _persona(spec: PersonaSpec) -> Staff:
+    staff = Staff.objects.filter(username=spec.username).first()
+    if staff is None:
+        staff = Staff(
+            username=spec.username,
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            role=spec.role,
+            program=_program(spec.program),
+            agency=_agency(spec.agency) if spec.agency else None,
+            team=_team(spec.team) if spec.team else None,
+            is_staff=spec.role == Role.ADMIN,
+            is_superuser=spec.role == Role.ADMIN,
+            email=f"{spec.username}@example.invalid",
+        )
+        staff.set_password(DEMO_PASSWORD)
+        staff.save()
+    TOTPDevice.objects.get_or_create(
+        user=staff, name="demo", defaults={"key": totp_key_hex(spec.username), "confirmed": True, "tolerance": 1}
+    )
+    return staff
+
+
+@transaction.atomic
+def build_personas() -> dict[str, Staff]:
+    """Programs, agencies, teams and every persona (plus demo staff). Idempotent."""
+    for slug in PROGRAMS:
+        _program(slug)
+    for slug in AGENCIES:
+        _agency(slug)
+    for slug in TEAMS:
+        _team(slug)
+    return {spec.username: _persona(spec) for spec in PERSONAS}
+
+
+@transaction.atomic
+def build_persons(staff: dict[str, Staff]) -> dict[str, object]:
+    """The demo persons, each an agency's own record. Returns the named scope objects."""
+    from cases.models import Person
+    from cases.services import person_create
+
+    named: dict[str, object] = {}
+    for creator, key, given, family, number, birth_year, protected in PERSONS:
+        actor = staff[creator]
+        canonical = identity_number(*number) if number else None
+        existing = Person.objects.filter(owner_agency_id=actor.agency_id, given_name=given, family_name=family).first()
+        person = existing or person_create(
+            actor=actor,
+            given_name=given,
+            family_name=family,
+            identity_number=canonical,
+            birth_year=birth_year,
+            protected_identity=protected,
+            purpose="demo data",
+        )
+        if key:
+            named[key] = person
+    return named
+
+
+def build_demo() -> dict[str, object]:
+    """Everything: personas, then each section's data. Later sections add their builders here."""
+    staff = build_personas()
+    named: dict[str, object] = dict(staff)
+    named.update(build_persons(staff))
+    return named

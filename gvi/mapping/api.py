@@ -1,0 +1,1 @@
+"""api of mapping: filled in by its issue (see DESIGN.md for the app shape)."""

@@ -1,0 +1,1 @@
+"""tasks of outreach: filled in by its issue (see DESIGN.md for the app shape)."""

@@ -1,0 +1,1 @@
+"""tasks of reports: filled in by its issue (see DESIGN.md for the app shape)."""

@@ -1,0 +1,79 @@
+"""Test harness: the demo personas and scope objects in every test database, verified clients, query counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from gvi import demo
+
+# Hashing the personas' passwords with PBKDF2 costs seconds per test database; tests use MD5.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> None:
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Every test database starts with the demo program: personas and the shared scope objects."""
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    with django_db_blocker.unblock():
+        demo.build_demo()
+
+
+@pytest.fixture
+def world(db: None) -> dict[str, Any]:
+    """Personas by username and scope objects by name (rebuilt if a transactional test flushed them)."""
+    return demo.build_demo()
+
+
+@pytest.fixture
+def verified_client(world: dict[str, Any]) -> Callable[[str], Client]:
+    """A logged-in, OTP-verified client for a persona."""
+
+    def make(username: str) -> Client:
+        client = Client()
+        user = world[username]
+        client.force_login(user)
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    return make
+
+
+@contextmanager
+def max_queries(limit: int) -> Iterator[CaptureQueriesContext]:
+    """Assert that the block runs at most `limit` queries (and show them when it does not)."""
+    with CaptureQueriesContext(connection) as captured:
+        yield captured
+    count = len(captured.captured_queries)
+    assert count <= limit, f"{count} queries (limit {limit}):\n" + "\n".join(
+        q["sql"] for q in captured.captured_queries
+    )
+
+
+@pytest.fixture
+def query_budget() -> Callable[[int], Any]:
+    return max_queries
+
+
+def requires_postgres() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+        reason="needs PostgreSQL (set DATABASE_URL); SQLite has no triggers of this kind",
+    )
