@@ -14,7 +14,15 @@ from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
-from gvi.concurrency import update_versioned
+from gvi.concurrency import save_new_unique, update_versioned
+
+
+def _identity_number_taken() -> str:
+    # Uniqueness is per agency, so this tells the user only about their own agency's records.
+    return _(
+        "Your agency already has a record with this identity number. Search for it, or ask your coordinator for access."
+    )
+
 
 EDITABLE_FIELDS = (
     "given_name",
@@ -37,16 +45,8 @@ def _identity_fields(
         clash = Person.objects.filter(owner_agency_id=owner_agency_id, identity_number=identity.canonical)
         if exclude_pk is not None:
             clash = clash.exclude(pk=exclude_pk)
-        # Uniqueness is per agency, so this tells the user only about their own agency's records.
         if clash.exists():
-            raise ValidationError(
-                {
-                    "identity_number": _(
-                        "Your agency already has a record with this identity number. "
-                        "Search for it, or ask your coordinator for access."
-                    )
-                }
-            )
+            raise ValidationError({"identity_number": _identity_number_taken()})
         return {"identity_number": identity.canonical, "birth_year": identity.birth_year}
     if not birth_year:
         raise ValidationError({"birth_year": _("Give the identity number or at least the birth year.")})
@@ -66,13 +66,11 @@ def person_create(
     purpose: str = "casework",
 ) -> Person:
     access.require(actor, "add", Person)
-    # Guaranteed by the role table: every role that may add persons has an agency and a program.
-    assert actor.agency_id is not None
-    assert actor.program_id is not None
-    identity = _identity_fields(owner_agency_id=actor.agency_id, identity_number=identity_number, birth_year=birth_year)
+    program_id, agency_id = actor.workplace
+    identity = _identity_fields(owner_agency_id=agency_id, identity_number=identity_number, birth_year=birth_year)
     person = Person(
-        program_id=actor.program_id,
-        owner_agency_id=actor.agency_id,
+        program_id=program_id,
+        owner_agency_id=agency_id,
         given_name=given_name.strip(),
         family_name=family_name.strip(),
         protected_identity=protected_identity,
@@ -80,8 +78,8 @@ def person_create(
         created_by=actor,
         **identity,
     )
-    person.full_clean()
-    person.save()
+    person.full_clean(validate_constraints=False)
+    save_new_unique(person, field="identity_number", message=_identity_number_taken())
     audit_record(actor=actor, action=AuditAction.CREATE, obj=person, purpose=purpose)
     access.grant_to_owner(person, actor=actor, basis="owner")
     return person

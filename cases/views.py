@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -20,8 +18,7 @@ from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import identity_term_digest
-from gvi.concurrency import StaleVersion
-from gvi.pages import audit_list, chosen_sort, paginate
+from gvi.pages import add_service_errors, audit_list, chosen_sort, form_values, paginate, versioned_edit
 
 PURPOSE = "casework"
 
@@ -77,11 +74,10 @@ def person_create(request: HttpRequest) -> HttpResponse:
     access.require(user, "add", Person)
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            person = services.person_create(actor=user, **data)
+            person = services.person_create(actor=user, **form_values(form))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The person is registered."))
             return redirect("cases:person-detail", pk=person.pk)
@@ -95,25 +91,18 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.get_visible_or_404(user, Person, pk, action="change", purpose=PURPOSE)
     conflict = None
     if request.method == "POST":
-        form = PersonForm(request.POST)
-        if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-            try:
-                person = services.person_update(
-                    actor=user, person=person, version=form.cleaned_data["version"] or 0, **data
-                )
-            except StaleVersion as exc:
-                conflict = cast(Person, exc.current)
-                messages.error(
-                    request, _("Someone else saved this person while you were editing. Compare, then save again.")
-                )
-                form = PersonForm({**request.POST.dict(), "version": conflict.version})
-                form.is_valid()
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, _("The changes are saved."))
-                return redirect("cases:person-detail", pk=person.pk)
+        edit = versioned_edit(
+            request,
+            PersonForm,
+            lambda form, version: services.person_update(
+                actor=user, person=person, version=version, **form_values(form)
+            ),
+            conflict_message=_("Someone else saved this person while you were editing. Compare, then save again."),
+        )
+        if edit.saved is not None:
+            messages.success(request, _("The changes are saved."))
+            return redirect("cases:person-detail", pk=person.pk)
+        form, conflict = edit.form, edit.conflict
     else:
         form = PersonForm(
             initial={**{f: getattr(person, f) for f in services.EDITABLE_FIELDS}, "version": person.version}
@@ -125,11 +114,3 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     context = {"form": form, "person": person, "conflict": conflict, "crumbs": crumbs}
     return render(request, "cases/person_form.html", context)
-
-
-def _add_errors(form: PersonForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)

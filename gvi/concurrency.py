@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -28,3 +29,15 @@ def update_versioned[M: models.Model](obj: M, *, expected_version: int, changes:
     if not updated:
         raise StaleVersion(fresh)
     return fresh
+
+
+def save_new_unique(obj: models.Model, *, field: str, message: str) -> None:
+    """Insert `obj`; if a concurrent insert took the same unique value first, a field error, not a 500.
+
+    The services check uniqueness before saving; this covers the race between that check and the insert.
+    """
+    try:
+        with transaction.atomic():
+            obj.save(force_insert=True)
+    except IntegrityError:
+        raise ValidationError({field: message}) from None

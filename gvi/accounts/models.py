@@ -157,6 +157,13 @@ class Staff(AbstractUser):
         if self.role not in {Role.ADMIN, Role.SYSTEM} and not (self.agency_id and self.program_id):
             raise ValidationError(_("Staff with a case role need an agency and a program."))
 
+    @property
+    def workplace(self) -> tuple[int, int]:
+        """(program id, agency id) where this staff member's records belong. Case roles always have both."""
+        if self.program_id is None or self.agency_id is None:
+            raise ValueError(f"staff {self.pk} has no program or agency and can own no records")
+        return self.program_id, self.agency_id
+
     def get_session_auth_hash(self) -> str:
         # Django ends a session whose stored hash no longer matches; mixing in the epoch lets us
         # end every session of this user by bumping it, without scanning the session table.

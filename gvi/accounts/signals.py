@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from gvi.accounts.middleware import LOGIN_AT_SESSION_KEY
+from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
 
@@ -36,4 +37,6 @@ def _audit_login_failed(
 
 @receiver(user_locked_out, dispatch_uid="gvi.accounts.audit_lockout")
 def _audit_lockout(sender: Any, request: HttpRequest | None = None, username: str | None = None, **kwargs: Any) -> None:
-    audit_record(actor=None, username=(username or "")[:150], action=AuditAction.LOCKOUT, purpose="authentication")
+    username = (username or "")[:150]
+    about = Staff.objects.filter(username=username).first()
+    audit_record(actor=None, username=username, about=about, action=AuditAction.LOCKOUT, purpose="authentication")

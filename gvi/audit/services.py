@@ -32,18 +32,22 @@ def audit_record(
     legal_basis: str = "",
     detail: dict[str, Any] | None = None,
     username: str = "",
+    about: Any = None,
 ) -> AuditEvent:
-    """Append one event. `actor` is a Staff (or None for an unknown user, then give `username`)."""
+    """Append one event. `actor` is a Staff, or None when nobody is logged in: then give `username`, and
+    `about` (the staff member the event concerns, e.g. a failed login's account) files it under their
+    program and agency so that its auditor sees it."""
     context = current_request.get()
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = obj.pk
     actor_known = actor is not None and getattr(actor, "is_authenticated", False)
+    home = actor if actor_known else about
     return AuditEvent.objects.create(
         actor_id=actor.pk if actor_known else None,
         actor_username=actor.get_username() if actor_known else username,
-        agency_id=getattr(actor, "agency_id", None) if actor_known else None,
-        program_id=getattr(actor, "program_id", None) if actor_known else None,
+        agency_id=getattr(home, "agency_id", None),
+        program_id=getattr(home, "program_id", None),
         action=str(action),
         object_type=object_type,
         object_id=str(object_id),

@@ -17,6 +17,7 @@ from gvi.audit.models import AuditAction, AuditEvent
 from gvi.audit.selectors import audit_events
 from gvi.audit.services import audit_record
 from gvi.pages import audit_list, paginate
+from gvi.spreadsheet import spreadsheet_safe
 
 EXPORT_LIMIT = 100_000
 EXPORT_COLUMNS = (
@@ -80,20 +81,20 @@ def event_export(request: HttpRequest) -> StreamingHttpResponse:
     def rows():  # type: ignore[no-untyped-def]
         yield writer.writerow(EXPORT_COLUMNS)
         for event in events.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    event.occurred_at.isoformat(),
-                    event.actor_username,
-                    event.action,
-                    event.object_type,
-                    event.object_id,
-                    " ".join(event.object_ids),
-                    event.purpose,
-                    event.legal_basis,
-                    event.request_id,
-                    event.ip or "",
-                ]
-            )
+            cells = [
+                event.occurred_at.isoformat(),
+                event.actor_username,
+                event.action,
+                event.object_type,
+                event.object_id,
+                " ".join(event.object_ids),
+                event.purpose,
+                event.legal_basis,
+                event.request_id,
+                event.ip or "",
+            ]
+            # Users choose some of these values (a probed URL becomes an object id): never a formula.
+            yield writer.writerow([spreadsheet_safe(cell) for cell in cells])
 
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
