@@ -25,12 +25,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
 from django.apps import apps
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_migrate
 from django.http import Http404
-from guardian.shortcuts import assign_perm, remove_perm
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from gvi.accounts.models import Agency, Role, Staff, Team
@@ -58,8 +57,12 @@ OWN, TEAM, AGENCY, PROGRAM = Scope.OWN, Scope.TEAM, Scope.AGENCY, Scope.PROGRAM
 STANDARD_ACTIONS: Final = frozenset({"view", "add", "change", "delete"})
 
 # Root objects: granted one by one. Child rows follow a parent: label -> (foreign key, parent label).
-ROOT_MODELS: Final[frozenset[str]] = frozenset({"cases.person"})
-CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {}
+ROOT_MODELS: Final[frozenset[str]] = frozenset({"cases.person", "mapping.group", "mapping.incident"})
+CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {
+    "mapping.groupmembership": ("group", "mapping.group"),
+    "mapping.grouprelation": ("group", "mapping.group"),
+    "mapping.incidentinvolvement": ("incident", "mapping.incident"),
+}
 # Program-wide records (no object grants): visible in full to a role whose scope is `program`.
 PROGRAM_MODELS: Final[frozenset[str]] = frozenset({"audit.auditevent"})
 
@@ -70,13 +73,32 @@ PARTIAL_FIELDS: Final[Mapping[tuple[str, str], tuple[str, ...]]] = {
 
 _PERSON = "cases.person"
 _AUDIT = "audit.auditevent"
+_GROUP = "mapping.group"
+_MEMBERSHIP = "mapping.groupmembership"
+_RELATION = "mapping.grouprelation"
+_INCIDENT = "mapping.incident"
+_INVOLVEMENT = "mapping.incidentinvolvement"
+
+# The police work the group map together: the whole police agency sees and edits it.
+_MAPPING_EDITOR: Final[Mapping[str, Mapping[str, Scope]]] = {
+    model: {"view": AGENCY, "add": AGENCY, "change": AGENCY, "export": AGENCY}
+    for model in (_GROUP, _MEMBERSHIP, _RELATION, _INCIDENT, _INVOLVEMENT)
+}
+# Reports count incidents and groups across the program; nobody outside the police opens them.
+_MAPPING_COUNTS: Final[Mapping[str, Mapping[str, Scope]]] = {
+    _GROUP: {"count": PROGRAM},
+    _INCIDENT: {"count": PROGRAM},
+    _MEMBERSHIP: {"count": PROGRAM},
+}
 
 POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
     Role.POLICE_COORDINATOR: {
         _PERSON: {"view": AGENCY, "add": AGENCY, "change": AGENCY, "view_identity": AGENCY},
+        **_MAPPING_EDITOR,
     },
     Role.POLICE_ANALYST: {
         _PERSON: {"view": AGENCY, "add": AGENCY, "change": AGENCY, "view_identity": AGENCY},
+        **_MAPPING_EDITOR,
     },
     Role.SOCIAL_WORKER: {
         _PERSON: {"view": TEAM, "add": TEAM, "change": TEAM, "view_identity": OWN},
@@ -89,6 +111,7 @@ POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
     },
     Role.PROGRAM_LEAD: {
         _PERSON: {"count": PROGRAM},
+        **_MAPPING_COUNTS,
     },
     Role.AUDITOR: {
         _AUDIT: {"view": PROGRAM, "export": PROGRAM},
@@ -96,6 +119,7 @@ POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
     Role.ADMIN: {},
     Role.SYSTEM: {
         _PERSON: {"count": PROGRAM},
+        **_MAPPING_COUNTS,
     },
 }
 
@@ -103,6 +127,8 @@ POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
 # grants count for a given user is the role's scope above.
 OWNER_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     _PERSON: ("view", "change"),
+    _GROUP: ("view", "change"),
+    _INCIDENT: ("view", "change"),
 }
 
 
@@ -180,7 +206,11 @@ def _group_ids_in_scope(user: Staff, scope: Scope) -> list[int]:
 
 def _granted[M: models.Model](user: Staff, model: type[M], action: str, scope: Scope) -> QuerySet[M]:
     """Root objects of `model` granted to the user for `action`, as far as `scope` reaches."""
-    permission_id = _permission_id(model, codename(model, action))
+    try:
+        permission_id = _permission_id(model, codename(model, action))
+    except (Permission.DoesNotExist, ValueError):
+        logger.warning("access denied: no object permission for %s on %s", action, model._meta.label_lower)
+        return model._default_manager.none()
     # guardian resolves the direct foreign-key grant tables from the class as well as from an instance.
     user_grant_model = get_user_obj_perms_model(model)  # type: ignore[arg-type]
     group_grant_model = get_group_obj_perms_model(model)  # type: ignore[arg-type]
@@ -213,6 +243,10 @@ def countable[M: models.Model](user: Any, model: type[M]) -> QuerySet[M]:
     """What a user may count but not open: reports aggregate over it and never return its rows."""
     if scope_for(user, model, "count") is not PROGRAM:
         return model._default_manager.none()
+    label = model._meta.label_lower
+    if label in CHILD_MODELS:
+        foreign_key, _parent = CHILD_MODELS[label]
+        return model._default_manager.filter(**{f"{foreign_key}__program_id": user.program_id})
     return model._default_manager.filter(program_id=user.program_id)
 
 
@@ -269,10 +303,12 @@ def partial_fields(model: type[models.Model], action: str) -> tuple[str, ...]:
 Grantee = Staff | Team | Agency
 
 
-def _grant_target(to: Grantee) -> Staff | Group:
+def _grant_table(obj: models.Model, to: Grantee) -> tuple[type[models.Model], dict[str, int]]:
+    """guardian's direct foreign-key table for this object and grantee, and the grantee column."""
+    model = type(obj)
     if isinstance(to, Staff):
-        return to
-    return to.group
+        return get_user_obj_perms_model(model), {"user_id": to.pk}  # type: ignore[arg-type]
+    return get_group_obj_perms_model(model), {"group_id": to.group_id}  # type: ignore[arg-type]
 
 
 def _check_grantable(obj: models.Model, actions: Iterable[str]) -> list[str]:
@@ -282,45 +318,66 @@ def _check_grantable(obj: models.Model, actions: Iterable[str]) -> list[str]:
     return [codename(type(obj), action) for action in actions]
 
 
+def _grant_rows(obj: models.Model, grantees: Iterable[Grantee], names: list[str]) -> None:
+    """Insert the grant rows in one statement per table (guardian's assign_perm does one per row)."""
+    permission_ids = [_permission_id(type(obj), name) for name in names]
+    rows: dict[type[models.Model], list[models.Model]] = {}
+    for grantee in grantees:
+        table, column = _grant_table(obj, grantee)
+        rows.setdefault(table, []).extend(
+            table(content_object=obj, permission_id=permission_id, **column) for permission_id in permission_ids
+        )
+    for table, table_rows in rows.items():
+        table._default_manager.bulk_create(table_rows, ignore_conflicts=True)
+
+
+def _grantee_label(to: Grantee) -> str:
+    return f"{to._meta.label_lower}:{to.pk}"
+
+
 def grant(obj: models.Model, *, to: Grantee, actions: Iterable[str], basis: str, actor: Any) -> None:
     """Grant `actions` on a root object to a staff member, a team or an agency. Audited with its basis."""
     names = _check_grantable(obj, actions)
-    target = _grant_target(to)
-    for name in names:
-        assign_perm(name, target, obj)
+    _grant_rows(obj, [to], names)
     audit_record(
         actor=actor,
         action=AuditAction.GRANT,
         obj=obj,
         legal_basis=basis,
-        detail={"to": f"{to._meta.label_lower}:{to.pk}", "permissions": names},
+        detail={"to": [_grantee_label(to)], "permissions": names},
     )
 
 
 def revoke(obj: models.Model, *, to: Grantee, actions: Iterable[str], basis: str, actor: Any) -> None:
     names = _check_grantable(obj, actions)
-    target = _grant_target(to)
-    for name in names:
-        remove_perm(name, target, obj)
+    table, column = _grant_table(obj, to)
+    permission_ids = [_permission_id(type(obj), name) for name in names]
+    table._default_manager.filter(content_object=obj, permission_id__in=permission_ids, **column).delete()
     audit_record(
         actor=actor,
         action=AuditAction.REVOKE,
         obj=obj,
         legal_basis=basis,
-        detail={"from": f"{to._meta.label_lower}:{to.pk}", "permissions": names},
+        detail={"from": [_grantee_label(to)], "permissions": names},
     )
 
 
 def grant_to_owner(obj: models.Model, *, actor: Staff, basis: str) -> None:
     """The grants a new record gets: its creator, the creator's team and agency (see OWNER_ACTIONS)."""
-    actions = OWNER_ACTIONS[obj._meta.label_lower]
+    names = _check_grantable(obj, OWNER_ACTIONS[obj._meta.label_lower])
     grantees: list[Grantee] = [actor]
-    if actor.team_id:
-        grantees.append(actor.team)  # type: ignore[arg-type]
-    if actor.agency_id:
-        grantees.append(actor.agency)  # type: ignore[arg-type]
-    for grantee in grantees:
-        grant(obj, to=grantee, actions=actions, basis=basis, actor=actor)
+    if actor.team is not None:
+        grantees.append(actor.team)
+    if actor.agency is not None:
+        grantees.append(actor.agency)
+    _grant_rows(obj, grantees, names)
+    audit_record(
+        actor=actor,
+        action=AuditAction.GRANT,
+        obj=obj,
+        legal_basis=basis,
+        detail={"to": [_grantee_label(g) for g in grantees], "permissions": names},
+    )
 
 
 # --------------------------------------------------------------------------------------------------

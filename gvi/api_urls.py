@@ -5,15 +5,21 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from cases.api import PersonViewSet
+from gvi.mapping.api import GroupViewSet, IncidentViewSet, MembershipViewSet, NetworkView, RelationViewSet
 
 router = DefaultRouter()
 router.include_root_view = False
 router.register("persons", PersonViewSet, basename="person")
+router.register("groups", GroupViewSet, basename="group")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("relations", RelationViewSet, basename="relation")
+router.register("incidents", IncidentViewSet, basename="incident")
 
 app_name = "api"
 
 urlpatterns = [
     path("", include(router.urls)),
+    path("mapping/network/", NetworkView.as_view(), name="mapping-network"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

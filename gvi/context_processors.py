@@ -24,6 +24,9 @@ class NavItem:
 
 NAVIGATION = (
     NavItem("cases:person-list", _("Persons"), "cases.person"),
+    NavItem("mapping:group-list", _("Groups"), "mapping.group"),
+    NavItem("mapping:incident-list", _("Incidents"), "mapping.incident"),
+    NavItem("mapping:network", _("Network map"), "mapping.group"),
     NavItem("audit:event-list", _("Audit trail"), "audit.auditevent"),
 )
 

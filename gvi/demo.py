@@ -105,7 +105,7 @@ PERSONAS = [
         "social worker, Örebro",
     ),
     PersonaSpec("maja", "Maja", "Forsberg", Role.PROGRAM_LEAD, "orebro", "orebro-kommun", None, "program lead, Örebro"),
-    # Not a persona: a social worker in another Malmö team, so that team scope has something to hide.
+    # Not personas: demo staff, so that team scope and the other program have something to hide.
     PersonaSpec(
         "malin",
         "Malin",
@@ -116,8 +116,12 @@ PERSONAS = [
         "malmo-field-team",
         "social worker, field team",
     ),
+    PersonaSpec(
+        "olle", "Olle", "Grahn", Role.POLICE_ANALYST, "orebro", "polisen-orebro", None, "police analyst, Örebro"
+    ),
 ]
-PERSONA_NAMES = tuple(p.username for p in PERSONAS if p.username != "malin")
+DEMO_STAFF_ONLY = frozenset({"malin", "olle"})
+PERSONA_NAMES = tuple(p.username for p in PERSONAS if p.username not in DEMO_STAFF_ONLY)
 
 
 def totp_key_hex(username: str) -> str:
@@ -247,4 +251,193 @@ def build_demo() -> dict[str, object]:
     staff = build_personas()
     named: dict[str, object] = dict(staff)
     named.update(build_persons(staff))
+    named.update(build_mapping(staff))
     return named
+
+
+# --- Group mapping ------------------------------------------------------------------------------
+
+# name, district
+GROUPS = [
+    ("Grupp Falken", "Rosengård"),
+    ("Grupp Vargen", "Lindängen"),
+    ("Grupp Ugglan", "Holma"),
+    ("Grupp Räven", "Sofielund"),
+    ("Grupp Björnen", "Hermodsdal"),
+    ("Grupp Lodjuret", "Kroksbäck"),
+]
+# group, other group, kind, intensity (1-3), began how many days ago
+RELATIONS = [
+    ("Grupp Falken", "Grupp Vargen", "conflict", 3, 400),
+    ("Grupp Ugglan", "Grupp Räven", "conflict", 2, 250),
+    ("Grupp Falken", "Grupp Björnen", "alliance", 2, 700),
+    ("Grupp Vargen", "Grupp Lodjuret", "alliance", 1, 500),
+    ("Grupp Räven", "Grupp Björnen", "rivalry", 1, 150),
+]
+MEMBER_NAMES = [
+    ("Ali", "Omar"),
+    ("Ben", "Svensson"),
+    ("Chris", "Nordin"),
+    ("David", "Sandberg"),
+    ("Emil", "Hedlund"),
+    ("Fredrik", "Lundgren"),
+    ("Gabriel", "Mattsson"),
+    ("Hugo", "Axelsson"),
+    ("Isak", "Berglund"),
+    ("Jamal", "Abdi"),
+    ("Kasper", "Fransson"),
+    ("Leo", "Hansen"),
+    ("Mustafa", "Karimi"),
+    ("Nils", "Ström"),
+    ("Omid", "Rahimi"),
+    ("Patrik", "Holmberg"),
+    ("Robin", "Engström"),
+    ("Samir", "Haddad"),
+]
+INCIDENTS_PER_YEAR = (36, 27, 18, 10)  # four years up to today: a falling trend
+SCOPE_CASE_NUMBER = "5000-K100-01"
+STREETS = (
+    "Ystadvägen",
+    "Amiralsgatan",
+    "Lantmannagatan",
+    "Bergsgatan",
+    "Rosengårdsstråket",
+)
+DISTRICTS = [district for _name, district in GROUPS] + ["Möllevången", "Centrum"]
+
+
+def build_mapping(staff: dict[str, Staff]) -> dict[str, object]:
+    """Groups in Malmö districts with conflicts and alliances, recently confirmed members, four years of
+    incidents up to today; one Örebro group. Idempotent."""
+    from cases.models import Person
+    from gvi.mapping.models import Group, GroupMembership, GroupRelation, Incident, IncidentInvolvement
+
+    petra, anders, olle = staff["petra"], staff["anders"], staff["olle"]
+    if not Group.objects.filter(owner_agency_id=petra.agency_id).exists():
+        _build_malmo_map(petra, anders)
+    if not Group.objects.filter(owner_agency_id=olle.agency_id).exists():
+        from gvi.mapping.services import group_create
+
+        group_create(actor=olle, name="Grupp Gäddan", district="Vivalla")
+    police = Group.objects.filter(owner_agency_id=petra.agency_id)
+    falken = police.get(name="Grupp Falken")
+    police_person = Person.objects.get(pk=named_person_pk(staff, "malmo_police_person"))
+    scope_incident = Incident.objects.filter(
+        owner_agency_id=petra.agency_id, police_case_number=SCOPE_CASE_NUMBER
+    ).first()
+    return {
+        "malmo_group": falken,
+        "malmo_other_group": police.get(name="Grupp Vargen"),
+        "malmo_membership": GroupMembership.objects.filter(group=falken, person=police_person).first(),
+        "malmo_relation": GroupRelation.objects.filter(group=falken).order_by("id").first(),
+        "malmo_incident": scope_incident,
+        "malmo_involvement": IncidentInvolvement.objects.filter(incident=scope_incident).order_by("id").first(),
+        "orebro_group": Group.objects.get(owner_agency_id=olle.agency_id, name="Grupp Gäddan"),
+    }
+
+
+def named_person_pk(staff: dict[str, Staff], key: str) -> int:
+    from cases.models import Person
+
+    for creator, person_key, given, family, *_rest in PERSONS:
+        if person_key == key:
+            return Person.objects.get(owner_agency_id=staff[creator].agency_id, given_name=given, family_name=family).pk
+    raise KeyError(key)
+
+
+def _build_malmo_map(petra: Staff, anders: Staff) -> None:
+    import random
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from cases.models import Person
+    from cases.services import person_create
+    from gvi.mapping import services
+
+    today = timezone.localdate()
+    rng = random.Random(2018)  # noqa: S311 - demo data, not security
+    groups = {name: services.group_create(actor=anders, name=name, district=district) for name, district in GROUPS}
+    for name, other, kind, intensity, days_ago in RELATIONS:
+        services.relation_add(
+            actor=anders,
+            group=groups[name],
+            other_group=groups[other],
+            kind=kind,
+            intensity=intensity,
+            valid_from=today - timedelta(days=days_ago),
+        )
+    existing = list(Person.objects.filter(owner_agency_id=petra.agency_id).order_by("id"))
+    created = [
+        person_create(actor=anders, given_name=given, family_name=family, birth_year=1996 + i % 10, purpose="demo data")
+        for i, (given, family) in enumerate(MEMBER_NAMES)
+    ]
+    members = existing + created
+    group_list = list(groups.values())
+    for i, person in enumerate(members):
+        group = group_list[i % len(group_list)]
+        confirmed = today - timedelta(days=20 + (i * 17) % 300)
+        services.membership_add(
+            actor=anders,
+            group=group,
+            person=person,
+            role="leader" if i < len(group_list) else "member",
+            confidence=("confirmed", "probable", "possible")[i % 3],
+            source="spaning" if i % 2 else "förundersökning",
+            valid_from=confirmed - timedelta(days=200),
+            last_confirmed=confirmed,
+            purpose="demo data",
+        )
+    # One membership not reconfirmed in time: it has lapsed and counts nowhere.
+    lapsed = created[-1]
+    services.membership_add(
+        actor=anders,
+        group=groups["Grupp Ugglan"],
+        person=lapsed,
+        confidence="possible",
+        source="tips",
+        valid_from=today - timedelta(days=800),
+        last_confirmed=today - timedelta(days=500),
+        purpose="demo data",
+    )
+    victims = existing[:3]
+    number = 0
+    for years_ago, count in enumerate(reversed(INCIDENTS_PER_YEAR)):
+        span_end = today - timedelta(days=365 * years_ago)
+        for _n in range(count):
+            number += 1
+            day = span_end - timedelta(days=rng.randrange(1, 365))
+            when = timezone.make_aware(datetime.combine(day, time(rng.randrange(0, 24), rng.randrange(0, 60))))
+            involved = rng.sample(group_list, k=rng.choice((1, 2)))
+            kind = rng.choices(("shooting", "explosion", "other"), weights=(6, 3, 1))[0]
+            services.incident_create(
+                actor=petra,
+                kind=kind,
+                occurred_at=when,
+                place=f"{rng.choice(STREETS)} {rng.randrange(1, 90)}",
+                district=involved[0].district if rng.random() < 0.8 else rng.choice(DISTRICTS),
+                killed=1 if rng.random() < 0.12 else 0,
+                injured=rng.choice((0, 0, 0, 1, 1, 2)),
+                gmi=rng.choices(("confirmed", "suspected", "none"), weights=(5, 3, 2))[0],
+                police_case_number=f"5000-K{99 + number}-{day:%y}",
+                groups=involved,
+                involvements=[(victims[number % len(victims)], "victim")] if number % 4 == 0 else [],
+                purpose="demo data",
+            )
+    # The named scope incident: recent, with a victim who is in no group and is not made a member by it.
+    bystander = person_create(
+        actor=petra, given_name="Tobias", family_name="Wallin", birth_year=2004, purpose="demo data"
+    )
+    services.incident_create(
+        actor=petra,
+        kind="shooting",
+        occurred_at=timezone.now() - timedelta(days=3),
+        place="Ystadvägen 12",
+        district="Rosengård",
+        injured=1,
+        gmi="suspected",
+        police_case_number=SCOPE_CASE_NUMBER,
+        groups=[groups["Grupp Falken"], groups["Grupp Vargen"]],
+        involvements=[(bystander, "victim"), (created[1], "witness")],
+        purpose="demo data",
+    )

@@ -1,16 +1,21 @@
-"""Helpers every page uses: pagination, sorting, the list audit event."""
+"""Helpers every page uses: pagination, sorting, list audit events, edits under optimistic locking."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
+from gvi.concurrency import StaleVersion
 
 PAGE_SIZE = 50
 
@@ -44,3 +49,69 @@ def audit_list(
         purpose=purpose,
         detail=detail,
     )
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: field errors on their fields, the rest on the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def audit_shown_on(
+    request: HttpRequest, shown: type[models.Model], ids: list[int], *, on: models.Model, purpose: str
+) -> None:
+    """A detail page that lists other records (a group's members) writes one list event for them."""
+    if not ids:
+        return
+    audit_record(
+        actor=request.user,
+        action=AuditAction.LIST,
+        object_type=shown._meta.label_lower,
+        object_ids=ids,
+        purpose=purpose,
+        detail={"shown_on": f"{on._meta.label_lower}:{on.pk}"},
+    )
+
+
+def form_values(form: forms.Form) -> dict[str, Any]:
+    """A form's cleaned data for a service call: everything but the version it was read at."""
+    return {key: value for key, value in form.cleaned_data.items() if key != "version"}
+
+
+@dataclass
+class VersionedEdit[M: models.Model]:
+    form: forms.Form
+    saved: M | None = None
+    conflict: M | None = None
+
+
+def versioned_edit[M: models.Model](
+    request: HttpRequest,
+    make_form: Callable[[QueryDict], forms.Form],
+    save: Callable[[forms.Form, int], M],
+    *,
+    conflict_message: str,
+) -> VersionedEdit[M]:
+    """The POST of an edit page under optimistic locking: validate, then save through the service.
+
+    A stale save keeps the user's input (now at the current version) and returns the record as it is
+    saved, for the page to show both; the service's field errors land on the form. Nothing is lost.
+    """
+    form = make_form(request.POST)
+    if not form.is_valid():
+        return VersionedEdit(form)
+    try:
+        return VersionedEdit(form, saved=save(form, form.cleaned_data["version"] or 0))
+    except StaleVersion as exc:
+        messages.error(request, conflict_message)
+        data = request.POST.copy()
+        data["version"] = str(exc.current.version)  # type: ignore[attr-defined]
+        form = make_form(data)
+        form.is_valid()
+        return VersionedEdit(form, conflict=cast(M, exc.current))
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return VersionedEdit(form)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("gvi.accounts.urls")),
     path("audit/", include("gvi.audit.urls")),
     path("persons/", include("cases.urls")),
+    path("mapping/", include("gvi.mapping.urls")),
     path("api/", include("gvi.api_urls")),
     path("admin/", admin.site.urls),
 ]

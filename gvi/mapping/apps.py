@@ -6,3 +6,8 @@ class MappingConfig(AppConfig):
     name = "gvi.mapping"
     label = "mapping"
     verbose_name = _("Group mapping")
+
+    def ready(self) -> None:
+        from gvi.mapping import panels
+
+        panels.register()

@@ -17,7 +17,9 @@ HOME_QUERY_LIMIT = 12
 
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
-def test_start_page_query_count_does_not_grow_with_data(persona: str, verified_client: Any, world: dict[str, Any]) -> None:
+def test_start_page_query_count_does_not_grow_with_data(
+    persona: str, verified_client: Any, world: dict[str, Any]
+) -> None:
     client = verified_client(persona)
     client.get("/")  # warm the permission-id cache
     with max_queries(HOME_QUERY_LIMIT) as few:

@@ -1,0 +1,1 @@
+"""Group mapping pages, one module per subject: groups, incidents, network, imports and exports."""
