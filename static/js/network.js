@@ -3,6 +3,7 @@
 (() => {
   "use strict";
 
+  const CIRCLE_LAYOUT_MAX_NODES = 20;
   const COLOURS = { conflict: "#c0392b", alliance: "#1e8449", rivalry: "#d68910" };
 
   // Cytoscape adds a <style> element to <head> unless one with this id exists; the CSP would block it.
@@ -66,7 +67,7 @@
             width: "data(size)",
             height: "data(size)",
             label: "data(label)",
-            "font-size": 12,
+            "font-size": 14,
             "text-valign": "bottom",
             "text-margin-y": 4,
             color: "#212529",
@@ -83,7 +84,13 @@
         { selector: 'edge[kind = "rivalry"]', style: { "line-color": COLOURS.rivalry, "line-style": "dashed" } },
         { selector: "node:selected", style: { "border-width": 3, "border-color": "#0d6efd" } },
       ],
-      layout: { name: "cose", animate: false, padding: 30, nodeRepulsion: () => 400000 },
+      // A program's map is small: a circle keeps every group apart and readable; a large
+      // (regional) map needs the force-directed layout.
+      layout:
+        data.nodes.length <= CIRCLE_LAYOUT_MAX_NODES
+          ? { name: "circle", animate: false, padding: 60 }
+          : { name: "cose", animate: false, padding: 30, nodeRepulsion: () => 400000 },
+      maxZoom: 2.5,
     });
     cy.on("tap", "node", (event) => {
       window.location.assign(`${groupBase}${event.target.data("groupId")}/`);
