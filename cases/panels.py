@@ -8,13 +8,18 @@ from cases.models import Person
 from cases.selectors import person_recent
 from gvi import access
 from gvi.accounts.models import Staff
+from gvi.audit.services import audit_shown
 from gvi.panels import Panel, register_panel
+
+START_PAGE = "start page"
 
 
 def _recent_persons(user: Staff) -> dict[str, Any] | None:
     if not access.role_allows(user, "view", Person):
         return None
-    return {"persons": person_recent(user=user), "can_add": access.can(user, "add", Person)}
+    persons = person_recent(user=user)
+    audit_shown(actor=user, object_type="cases.person", ids=[p.pk for p in persons], purpose=START_PAGE)
+    return {"persons": persons, "can_add": access.can(user, "add", Person)}
 
 
 def _person_count(user: Staff) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
 from gvi.concurrency import StaleVersion
+from gvi.dates import in_range, out_of_range_message
 
 
 class ScopedViewSetMixin:
@@ -57,6 +58,31 @@ class PreconditionFailed(APIException):
 
 def etag(obj: Any) -> str:
     return f'"{obj.pk}-{obj.version}"'
+
+
+# Ids are 64-bit: a larger number cannot name a record (and overflows SQLite's integers).
+MAX_ID = 2**63 - 1
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A date and time within the system's span (gvi.dates): a 400, never an overflow, for year 1."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            moment = super().to_internal_value(value)
+        except OverflowError:
+            raise serializers.ValidationError(out_of_range_message()) from None
+        if not in_range(moment):
+            raise serializers.ValidationError(out_of_range_message())
+        return moment
+
+
+class BoundedDateField(serializers.DateField):
+    def to_internal_value(self, value: Any) -> Any:
+        day = super().to_internal_value(value)
+        if not in_range(day):
+            raise serializers.ValidationError(out_of_range_message())
+        return day
 
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)

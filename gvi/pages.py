@@ -14,7 +14,7 @@ from django.db import models
 from django.http import HttpRequest, QueryDict
 
 from gvi.audit.models import AuditAction
-from gvi.audit.services import audit_record
+from gvi.audit.services import audit_record, audit_shown
 from gvi.concurrency import StaleVersion
 
 PAGE_SIZE = 50
@@ -64,15 +64,12 @@ def audit_shown_on(
     request: HttpRequest, shown: type[models.Model], ids: list[int], *, on: models.Model, purpose: str
 ) -> None:
     """A detail page that lists other records (a group's members) writes one list event for them."""
-    if not ids:
-        return
-    audit_record(
+    audit_shown(
         actor=request.user,
-        action=AuditAction.LIST,
         object_type=shown._meta.label_lower,
-        object_ids=ids,
+        ids=ids,
         purpose=purpose,
-        detail={"shown_on": f"{on._meta.label_lower}:{on.pk}"},
+        shown_on=f"{on._meta.label_lower}:{on.pk}",
     )
 
 

@@ -61,10 +61,11 @@ class StaffAdmin(UserAdmin):
         messages.success(request, _("Two-factor devices reset; they enrol again at their next login."))
 
     def save_model(self, request: HttpRequest, obj: Staff, form: Any, change: bool) -> None:
-        was_active = change and Staff.objects.filter(pk=obj.pk, is_active=True).exists()
+        before = Staff.objects.filter(pk=obj.pk).values(*services.ACCESS_FIELDS).first() if change else {}
         super().save_model(request, obj, form, change)
-        if was_active and not obj.is_active:
+        if before and before["is_active"] and not obj.is_active:
             services.staff_deactivate(actor=request.user, staff=obj)  # type: ignore[arg-type]
+        services.staff_access_changed(actor=request.user, staff=obj, before=before or {})  # type: ignore[arg-type]
 
 
 @admin.register(ApiToken)

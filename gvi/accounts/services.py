@@ -46,11 +46,37 @@ def staff_deactivate(*, actor: Staff, staff: Staff) -> None:
     )
 
 
+# Changing these changes what the staff member may see: audited, and their sessions start over.
+ACCESS_FIELDS = ("role", "program_id", "agency_id", "team_id", "is_active", "is_staff", "is_superuser")
+
+
+@transaction.atomic
+def staff_access_changed(*, actor: Staff, staff: Staff, before: dict[str, object]) -> None:
+    """Record an administrator's change to a staff member's role, program, agency or team."""
+    _require_admin(actor)
+    changed = sorted(field for field in ACCESS_FIELDS if before.get(field) != getattr(staff, field))
+    if not changed:
+        return
+    staff_end_sessions(staff=staff)
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=staff,
+        purpose="account administration",
+        detail={
+            "fields": changed,
+            "before": {f: before.get(f) for f in changed},
+            "after": {f: getattr(staff, f) for f in changed},
+        },
+    )
+
+
 @transaction.atomic
 def staff_mfa_reset(*, actor: Staff, staff: Staff) -> None:
-    """Only an admin can reset a device. The user enrols anew at the next login."""
+    """Only an admin can reset a device. The user enrols anew at the next login; their tokens stop."""
     _require_admin(actor)
     TOTPDevice.objects.filter(user=staff).delete()
+    ApiToken.objects.filter(user=staff, revoked_at__isnull=True).update(revoked_at=timezone.now())
     staff_end_sessions(staff=staff)
     audit_record(actor=actor, action=AuditAction.MFA_RESET, obj=staff, purpose="account administration")
 

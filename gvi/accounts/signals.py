@@ -27,12 +27,9 @@ def _audit_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
 def _audit_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
-    audit_record(
-        actor=None,
-        username=str(credentials.get("username", ""))[:150],
-        action=AuditAction.LOGIN_FAILED,
-        purpose="authentication",
-    )
+    username = str(credentials.get("username", ""))[:150]
+    about = Staff.objects.filter(username=username).first()
+    audit_record(actor=None, username=username, about=about, action=AuditAction.LOGIN_FAILED, purpose="authentication")
 
 
 @receiver(user_locked_out, dispatch_uid="gvi.accounts.audit_lockout")

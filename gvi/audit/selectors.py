@@ -11,6 +11,7 @@ from django.utils import timezone
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditEvent
+from gvi.dates import clamp
 
 
 def audit_events(*, user: Staff, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
@@ -27,7 +28,7 @@ def audit_events(*, user: Staff, filters: dict[str, Any]) -> QuerySet[AuditEvent
     date_to: date | None = filters.get("date_to")
     tz = timezone.get_current_timezone()
     if date_from:
-        events = events.filter(occurred_at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
+        events = events.filter(occurred_at__gte=datetime.combine(clamp(date_from), time.min, tzinfo=tz))
     if date_to:
-        events = events.filter(occurred_at__lte=datetime.combine(date_to, time.max, tzinfo=tz))
+        events = events.filter(occurred_at__lte=datetime.combine(clamp(date_to), time.max, tzinfo=tz))
     return events.order_by("-occurred_at", "-id")

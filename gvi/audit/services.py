@@ -58,3 +58,16 @@ def audit_record(
         ip=context.ip,
         detail=detail or {},
     )
+
+
+def audit_shown(
+    *, actor: Any, object_type: str, ids: Iterable[int | str], purpose: str, shown_on: str = ""
+) -> AuditEvent | None:
+    """One LIST event for the records a page showed (nothing when it showed none)."""
+    ids = list(ids)
+    if not ids:
+        return None
+    detail = {"shown_on": shown_on} if shown_on else {}
+    return audit_record(
+        actor=actor, action=AuditAction.LIST, object_type=object_type, object_ids=ids, purpose=purpose, detail=detail
+    )

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from cases.models import Person
 from gvi import access
 from gvi.accounts.models import Staff
-from gvi.api import RecordViewSet, staff_of
+from gvi.api import MAX_ID, BoundedDateField, BoundedDateTimeField, RecordViewSet, staff_of
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
 from gvi.mapping import selectors, services
@@ -164,9 +164,12 @@ class GroupViewSet(MappingViewSet):
 
 
 class MembershipSerializer(serializers.ModelSerializer[GroupMembership]):
-    group = serializers.IntegerField(source="group_id", min_value=1, help_text=SET_WHEN_CREATED)
+    group = serializers.IntegerField(source="group_id", min_value=1, max_value=MAX_ID, help_text=SET_WHEN_CREATED)
     person = serializers.IntegerField(
-        source="person_id", min_value=1, help_text=f"Your agency's record of the person. {SET_WHEN_CREATED}"
+        source="person_id",
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=f"Your agency's record of the person. {SET_WHEN_CREATED}",
     )
     active = serializers.SerializerMethodField(help_text="In force today: begun, not ended, reviewed in time.")
 
@@ -209,9 +212,9 @@ class MembershipSerializer(serializers.ModelSerializer[GroupMembership]):
 
 
 class MembershipFilterSerializer(serializers.Serializer[Any]):
-    group = serializers.IntegerField(required=False, min_value=1)
-    person = serializers.IntegerField(required=False, min_value=1)
-    as_of = serializers.DateField(required=False, help_text="Only memberships in force on this day (YYYY-MM-DD).")
+    group = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    person = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    as_of = BoundedDateField(required=False, help_text="Only memberships in force on this day (YYYY-MM-DD).")
     confidence = serializers.ChoiceField(choices=Confidence.choices, required=False)
     role = serializers.ChoiceField(choices=MemberRole.choices, required=False)
 
@@ -255,9 +258,14 @@ class MembershipViewSet(MappingViewSet):
 
 class RelationSerializer(serializers.ModelSerializer[GroupRelation]):
     group = serializers.IntegerField(
-        source="group_id", min_value=1, help_text=f"The group the relation is recorded on. {SET_WHEN_CREATED}"
+        source="group_id",
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=f"The group the relation is recorded on. {SET_WHEN_CREATED}",
     )
-    other_group = serializers.IntegerField(source="other_group_id", min_value=1, help_text=SET_WHEN_CREATED)
+    other_group = serializers.IntegerField(
+        source="other_group_id", min_value=1, max_value=MAX_ID, help_text=SET_WHEN_CREATED
+    )
 
     class Meta:
         model = GroupRelation
@@ -277,9 +285,11 @@ class RelationSerializer(serializers.ModelSerializer[GroupRelation]):
 
 
 class RelationFilterSerializer(serializers.Serializer[Any]):
-    group = serializers.IntegerField(required=False, min_value=1, help_text="Relations naming this group.")
+    group = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Relations naming this group."
+    )
     kind = serializers.ChoiceField(choices=RelationKind.choices, required=False)
-    as_of = serializers.DateField(required=False, help_text="Only relations in force on this day (YYYY-MM-DD).")
+    as_of = BoundedDateField(required=False, help_text="Only relations in force on this day (YYYY-MM-DD).")
 
 
 @extend_schema(tags=["group mapping"])
@@ -321,7 +331,7 @@ class RelationViewSet(MappingViewSet):
 class GroupIdsField(serializers.ListField):
     """The ids of the groups involved: read from the many-to-many, written as a list of ids."""
 
-    child = serializers.IntegerField(min_value=1)
+    child = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
     def to_representation(self, data: Any) -> list[int]:
         return [group.pk for group in data.all()]
@@ -337,6 +347,7 @@ class InvolvementSerializer(serializers.ModelSerializer[IncidentInvolvement]):
 class IncidentSerializer(serializers.ModelSerializer[Incident]):
     groups = GroupIdsField(required=False, help_text="Groups involved, from your agency's map.")
     involvements = InvolvementSerializer(many=True, read_only=True)
+    occurred_at = BoundedDateTimeField()
     latitude = serializers.DecimalField(
         max_digits=8,
         decimal_places=5,
@@ -386,14 +397,14 @@ class IncidentSerializer(serializers.ModelSerializer[Incident]):
 
 
 class IncidentFilterSerializer(serializers.Serializer[Any]):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = BoundedDateField(required=False)
+    date_to = BoundedDateField(required=False)
     kind = serializers.ListField(
         child=serializers.ChoiceField(choices=IncidentKind.choices), required=False, help_text="One or more kinds."
     )
     district = serializers.CharField(required=False, allow_blank=True, max_length=120)
     gmi = serializers.ChoiceField(choices=Gmi.choices, required=False)
-    group = serializers.IntegerField(required=False, min_value=1)
+    group = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     sort = serializers.ChoiceField(choices=list(selectors.INCIDENT_SORTS), required=False, default="-date")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -440,7 +451,7 @@ class IncidentViewSet(MappingViewSet):
 
 
 class NetworkQuerySerializer(serializers.Serializer[Any]):
-    as_of = serializers.DateField(required=False, help_text="The day the map shows (YYYY-MM-DD); today when not given.")
+    as_of = BoundedDateField(required=False, help_text="The day the map shows (YYYY-MM-DD); today when not given.")
 
 
 class NetworkNodeSerializer(serializers.Serializer[Any]):
@@ -462,7 +473,7 @@ class NetworkEdgeSerializer(serializers.Serializer[Any]):
 
 
 class NetworkSerializer(serializers.Serializer[Any]):
-    as_of = serializers.DateField()
+    as_of = BoundedDateField()
     nodes = NetworkNodeSerializer(many=True)
     edges = NetworkEdgeSerializer(many=True)
 

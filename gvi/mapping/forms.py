@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Person
 from gvi import access
 from gvi.accounts.models import Staff
+from gvi.dates import in_range, out_of_range_message
 from gvi.mapping.models import (
     Confidence,
     Gmi,
@@ -84,6 +85,14 @@ class PersonChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.family_name}, {obj.given_name} ({obj.birth_year})"
+
+
+def person_choice_ids(form: forms.Form) -> list[int]:
+    """The persons a form's picker lists, for the page's list audit event."""
+    field = form.fields["person"]
+    assert isinstance(field, PersonChoiceField)
+    assert field.queryset is not None
+    return list(field.queryset.values_list("pk", flat=True)[:PERSON_CHOICES_LIMIT])
 
 
 def _person_field(user: Staff) -> PersonChoiceField:
@@ -282,6 +291,8 @@ class IncidentForm(forms.Form):
 
     def clean_occurred_at(self) -> Any:
         occurred_at = self.cleaned_data["occurred_at"]
+        if not in_range(occurred_at):
+            raise ValidationError(out_of_range_message())
         if occurred_at > timezone.now():
             raise ValidationError(_("The incident cannot be in the future."))
         return occurred_at

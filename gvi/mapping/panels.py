@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from gvi import access
 from gvi.accounts.models import Staff
+from gvi.audit.services import audit_shown
 from gvi.mapping import selectors
 from gvi.mapping.models import GroupMembership
 from gvi.mapping.views.groups import MemberRow, member_state
@@ -24,6 +25,7 @@ def _reviews_due(user: Staff) -> dict[str, Any] | None:
     memberships = list(due[:PANEL_ROWS])
     count = due.count() if len(memberships) == PANEL_ROWS else len(memberships)
     rows = [MemberRow(m, member_state(m, today), due_soon=True) for m in memberships]
+    audit_shown(actor=user, object_type="cases.person", ids=[m.person_id for m in memberships], purpose="start page")
     return {"rows": rows, "count": count}
 
 

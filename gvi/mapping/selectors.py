@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from gvi import access
 from gvi.accounts.models import Staff
+from gvi.dates import clamp
 from gvi.mapping.models import Group, GroupMembership, GroupRelation, Incident, IncidentInvolvement
 
 GROUP_SORTS = {
@@ -127,10 +128,10 @@ def incident_list(*, user: Staff, filters: IncidentFilters | None = None, sort: 
     incidents = access.visible(user, Incident)
     tz = timezone.get_current_timezone()
     if filters.date_from:
-        incidents = incidents.filter(occurred_at__gte=datetime.combine(filters.date_from, time.min, tzinfo=tz))
+        incidents = incidents.filter(occurred_at__gte=datetime.combine(clamp(filters.date_from), time.min, tzinfo=tz))
     if filters.date_to:
         incidents = incidents.filter(
-            occurred_at__lt=datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=tz)
+            occurred_at__lt=datetime.combine(clamp(filters.date_to) + timedelta(days=1), time.min, tzinfo=tz)
         )
     if filters.kinds:
         incidents = incidents.filter(kind__in=filters.kinds)

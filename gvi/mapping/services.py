@@ -18,6 +18,7 @@ from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
 from gvi.concurrency import save_new_unique, update_versioned
+from gvi.dates import in_range, out_of_range_message
 from gvi.mapping.models import (
     Group,
     GroupMembership,
@@ -332,6 +333,8 @@ def _incident_values(values: dict[str, Any]) -> dict[str, Any]:
     occurred_at = values.get("occurred_at")
     if isinstance(occurred_at, datetime) and timezone.is_naive(occurred_at):
         values["occurred_at"] = timezone.make_aware(occurred_at)
+    if isinstance(values.get("occurred_at"), datetime) and not in_range(values["occurred_at"]):
+        raise ValidationError({"occurred_at": out_of_range_message()})
     if isinstance(values.get("occurred_at"), datetime) and values["occurred_at"] > timezone.now():
         raise ValidationError({"occurred_at": _("The incident cannot be in the future.")})
     return values

@@ -175,6 +175,18 @@ def memberships_export(*, actor: Staff) -> Export:
         purpose=EXPORT_PURPOSE,
         detail={"count": len(ids)},
     )
+    # The file names the persons too: the export of their data is logged against them.
+    person_ids = sorted(
+        set(access.visible(actor, Person).filter(pk__in=base.values("person_id")).values_list("pk", flat=True))
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        object_type=Person._meta.label_lower,
+        object_ids=person_ids,
+        purpose=EXPORT_PURPOSE,
+        detail={"count": len(person_ids), "in": GroupMembership._meta.label_lower},
+    )
     return Export("memberships", [c.name for c in MEMBERSHIP_COLUMNS], ids, _membership_rows(actor, base, ids))
 
 

@@ -19,6 +19,7 @@ from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
+from gvi.dates import in_range, out_of_range_message
 from gvi.mapping.imports.columns import DATE_FORMAT, DATETIME_FORMAT, ImportKind
 from gvi.mapping.models import Group
 
@@ -150,6 +151,9 @@ def datetime_cell(plan: Plan, column: str) -> datetime | None:
             naive = datetime.strptime(raw, pattern)  # noqa: DTZ007 - made aware in local time below
         except ValueError:
             continue
+        if not in_range(naive):
+            plan.report.reject(column, out_of_range_message())
+            return None
         moment = timezone.make_aware(naive, timezone.get_default_timezone())
         if moment > timezone.now():
             plan.report.reject(column, _("The incident cannot be in the future."))
@@ -170,10 +174,14 @@ def date_cell(plan: Plan, column: str, *, required: bool = False) -> date | None
             raw = raw[: -len(suffix)]
             break
     try:
-        return datetime.strptime(raw, DATE_FORMAT).date()  # noqa: DTZ007 - a plain date
+        day = datetime.strptime(raw, DATE_FORMAT).date()  # noqa: DTZ007 - a plain date
     except ValueError:
         plan.report.reject(column, _("Enter a date as YYYY-MM-DD (not %(value)r).") % {"value": raw})
         return None
+    if not in_range(day):
+        plan.report.reject(column, out_of_range_message())
+        return None
+    return day
 
 
 def group_names(raw: str) -> list[str]:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases.models import Person
 from gvi import access
 from gvi.accounts.models import Staff
+from gvi.audit.services import audit_shown
 from gvi.concurrency import StaleVersion
 from gvi.mapping import selectors, services
 from gvi.mapping.forms import (
@@ -29,6 +30,7 @@ from gvi.mapping.forms import (
     ReconfirmForm,
     RelationCreateForm,
     RelationForm,
+    person_choice_ids,
 )
 from gvi.mapping.models import Group, GroupMembership, GroupRelation
 from gvi.pages import add_service_errors, audit_list, audit_shown_on, chosen_sort, form_values, paginate, versioned_edit
@@ -227,6 +229,7 @@ def membership_create(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(user, "add", GroupMembership)
     today = timezone.localdate()
     form = MembershipCreateForm(request.POST or None, user=user, initial={"valid_from": today, "last_confirmed": today})
+    audit_shown_on(request, Person, person_choice_ids(form), on=group, purpose=PURPOSE)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_add(actor=user, group=group, **form_values(form))
@@ -312,6 +315,13 @@ def reviews_due(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     page = paginate(request, selectors.reviews_due(user=user))
     audit_list(request, GroupMembership, page, purpose=PURPOSE)
+    audit_shown(
+        actor=user,
+        object_type=Person._meta.label_lower,
+        ids=[m.person_id for m in page.object_list],
+        purpose=PURPOSE,
+        shown_on="mapping:reviews-due",
+    )
     context = {
         "page": page,
         "rows": _member_rows(list(page.object_list), today),

@@ -19,7 +19,7 @@ from cases.models import Person
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.mapping import selectors, services
-from gvi.mapping.forms import IncidentFilterForm, IncidentForm, InvolvementForm
+from gvi.mapping.forms import IncidentFilterForm, IncidentForm, InvolvementForm, person_choice_ids
 from gvi.mapping.models import Group, Incident, IncidentInvolvement
 from gvi.pages import add_service_errors, audit_list, audit_shown_on, chosen_sort, paginate, versioned_edit
 
@@ -103,13 +103,15 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = access.get_visible_or_404(user, Incident, pk, purpose=PURPOSE)
     can_change = access.can(user, "change", incident)
     involvements = list(selectors.incident_involvements(user=user, incident=incident))
-    audit_shown_on(request, Person, [i.person_id for i in involvements], on=incident, purpose=PURPOSE)
+    involvement_form = InvolvementForm(user=user) if can_change else None
+    listed = [i.person_id for i in involvements] + (person_choice_ids(involvement_form) if involvement_form else [])
+    audit_shown_on(request, Person, sorted(set(listed)), on=incident, purpose=PURPOSE)
     context = {
         "incident": incident,
         "groups": list(access.visible(user, Group).filter(incidents__id=incident.pk).order_by("name", "id")),
         "involvements": involvements,
         "can_change": can_change,
-        "involvement_form": InvolvementForm(user=user) if can_change else None,
+        "involvement_form": involvement_form,
         "title": incident_label(incident),
         "crumbs": [_incidents_crumb(), (None, incident_label(incident))],
     }
@@ -172,6 +174,7 @@ def involvement_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = _staff(request)
     incident = access.get_visible_or_404(user, Incident, pk, action="change", purpose=PURPOSE)
     form = InvolvementForm(request.POST or None, user=user)
+    audit_shown_on(request, Person, person_choice_ids(form), on=incident, purpose=PURPOSE)
     if request.method == "POST" and form.is_valid():
         try:
             services.involvement_add(

@@ -62,7 +62,9 @@ def test_right_password_wrong_code_is_refused_and_counted(world: dict[str, Any])
     assert response.status_code == 200
     assert "wrong" in response.content.decode().lower() or "fel" in response.content.decode().lower()
     assert client.get("/").status_code == 302
-    assert AuditEvent.objects.filter(actor_username="petra", action=AuditAction.LOGIN_FAILED).exists()
+    failed = AuditEvent.objects.get(actor_username="petra", action=AuditAction.LOGIN_FAILED)
+    # Filed under Petra's program: the auditor's log follow-up must see it.
+    assert failed.program_id == world["petra"].program_id
 
 
 def test_a_code_cannot_be_used_twice(world: dict[str, Any]) -> None:
