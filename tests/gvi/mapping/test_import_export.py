@@ -676,9 +676,11 @@ def test_membership_export_is_scoped_audited_and_names_the_persons(
     mine = next(row for row in rows if row["person_id"] == str(person.pk))
     assert (mine["person"], mine["person_name"]) == (person.identity_number, person.full_name)
     assert "Grupp Gäddan" not in {row["group"] for row in rows}
-    event = AuditEvent.objects.filter(action=AuditAction.EXPORT).latest("id")
-    assert event.object_type == "mapping.groupmembership"
+    event = AuditEvent.objects.filter(action=AuditAction.EXPORT, object_type="mapping.groupmembership").latest("id")
     assert sorted(int(i) for i in event.object_ids) == sorted(visible.values_list("pk", flat=True))
+    # The persons the file names are logged as exported too.
+    persons = AuditEvent.objects.filter(action=AuditAction.EXPORT, object_type="cases.person").latest("id")
+    assert sorted(int(i) for i in persons.object_ids) == sorted(set(visible.values_list("person_id", flat=True)))
 
     xlsx = client_for("anders").get(reverse("mapping:export-memberships", kwargs={"fmt": "xlsx"}))
     sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).worksheets[0]
