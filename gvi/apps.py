@@ -8,6 +8,6 @@ class GviConfig(AppConfig):
     verbose_name = "Sluta skjut"
 
     def ready(self) -> None:
-        from gvi import access
+        from gvi import access, checks  # noqa: F401  (registers the deploy check)
 
         access.connect_signals()

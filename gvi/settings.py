@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -53,10 +54,11 @@ def env_int(name: str, default: int) -> int:
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY_FROM_ENVIRONMENT = bool(SECRET_KEY)
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-only-for-debug-" + "x" * 20
+    # Management commands (makemigrations, check, compilemessages) run without one. Serving does not:
+    # gvi/wsgi.py, gvi/asgi.py and the Celery app refuse to start, and `check --deploy` fails (gvi/checks.py).
+    SECRET_KEY = "insecure-development-key-only-for-debug-" + "x" * 20 if DEBUG else get_random_secret_key()
 
 # Keyed hash for identity numbers in the audit trail (search terms); separate from SECRET_KEY so
 # that rotating one does not invalidate the other.

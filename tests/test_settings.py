@@ -116,10 +116,25 @@ def test_operator_configures_production_entirely_from_the_environment() -> None:
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
-    result = run([sys.executable, "-c", SHOW_SETTINGS], child_env(DEBUG="false", ALLOWED_HOSTS="a.example"))
+    serve = "import gvi.wsgi"
+    result = run([sys.executable, "-c", serve], child_env(DEBUG="false", ALLOWED_HOSTS="a.example"))
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_deploy_check_fails_without_a_secret_key() -> None:
+    env = child_env(DEBUG="false", ALLOWED_HOSTS="a.example")
+    result = run([sys.executable, "manage.py", "check", "--deploy"], env)
+    assert result.returncode != 0
+    assert "gvi.E001" in result.stderr + result.stdout
+
+
+def test_management_commands_run_without_a_secret_key() -> None:
+    """A fresh checkout can run makemigrations --check with nothing set."""
+    env = child_env(DEBUG="false")
+    result = run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"], env)
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_laptop_with_debug_on_and_nothing_else_set_uses_sqlite_under_var() -> None:
