@@ -6,21 +6,15 @@ with a legal basis. That an agency holds a record on someone is itself confident
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models.functions import Upper
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from gvi.accounts.models import Agency, Program
+from gvi.records import AgencyRecord
 
 
-class Person(models.Model):
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+", verbose_name=_("program"))
-    owner_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("owning agency")
-    )
+class Person(AgencyRecord):
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=100)
     # Canonical form YYYYMMDD-NNNN, validated by cases.identity (check digit); empty when unknown.
@@ -37,13 +31,6 @@ class Person(models.Model):
     interpreter_language = models.CharField(
         _("interpreter language"), max_length=50, blank=True, help_text=_("Leave empty when no interpreter is needed.")
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
-    )
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
-    # Optimistic concurrency: every update must name the version it read.
-    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]

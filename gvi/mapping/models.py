@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -20,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from gvi.accounts.models import Agency, Program
+from gvi.records import AgencyRecord
 
 REVIEW_MONTHS = 12
 MAX_CASUALTIES = 999
@@ -46,11 +45,7 @@ class GroupStatus(models.TextChoices):
     DISSOLVED = "dissolved", _("Dissolved")
 
 
-class Group(models.Model):
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+", verbose_name=_("program"))
-    owner_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("owning agency")
-    )
+class Group(AgencyRecord):
     name = models.CharField(_("name"), max_length=120)
     aliases = models.CharField(
         _("aliases"), max_length=300, blank=True, help_text=_("Other names, separated by commas.")
@@ -58,12 +53,6 @@ class Group(models.Model):
     district = models.CharField(_("area / district"), max_length=120, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=GroupStatus.choices, default=GroupStatus.ACTIVE)
     notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
-    )
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
-    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
@@ -194,11 +183,7 @@ class Gmi(models.TextChoices):
     NONE = "none", _("None")
 
 
-class Incident(models.Model):
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+", verbose_name=_("program"))
-    owner_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("owning agency")
-    )
+class Incident(AgencyRecord):
     kind = models.CharField(_("kind"), max_length=20, choices=IncidentKind.choices)
     occurred_at = models.DateTimeField(_("date and time"))
     place = models.CharField(_("place"), max_length=200)
@@ -211,12 +196,6 @@ class Incident(models.Model):
     police_case_number = models.CharField(_("police case number"), max_length=40, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     groups = models.ManyToManyField(Group, related_name="incidents", blank=True, verbose_name=_("groups involved"))
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
-    )
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
-    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
