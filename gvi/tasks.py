@@ -21,6 +21,7 @@ def enqueue(task: Task, *args: Any, **kwargs: Any) -> None:
 @shared_task(bind=True, acks_late=True, name="gvi.health_check")
 def health_check(self: Task, program_id: int) -> str:
     """Proves the wiring end to end: broker, worker, database, system actor and audit."""
+    # A task names its program by id to find the system actor; programs are not case data.
     program = Program.objects.get(pk=program_id)
     actor = access.system_actor(program)
     audit_record(

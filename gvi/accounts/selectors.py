@@ -1,4 +1,7 @@
-"""Reads of accounts data. A user sees their own tokens only."""
+"""Reads of accounts data. A user sees their own tokens only.
+
+Tokens are not case data and belong to one user, so these filter on the user directly rather than going
+through gvi/access.py (which governs case records)."""
 
 from __future__ import annotations
 

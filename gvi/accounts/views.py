@@ -44,6 +44,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
         if user is not None:
+            # Authentication itself: no session exists yet for the access policy to scope by.
             device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
             if device is None:
                 login(request, user)
