@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cases.models import Person
-from cases.selectors import person_recent
+from cases.models import ConcernReport, Person, Share
+from cases.selectors import concern_reports_received, person_recent, shares_received
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.services import audit_shown
@@ -28,6 +28,20 @@ def _person_count(user: Staff) -> dict[str, Any] | None:
     return {"count": access.countable(user, Person).count()}
 
 
+def _inbox(user: Staff) -> dict[str, Any] | None:
+    """What other agencies sent the user's team or agency: active shares, reports of concern not yet received.
+    Counts only; the lists behind them are audited pages."""
+    sees_shares = access.role_allows(user, "view", Share)
+    sees_concerns = access.role_allows(user, "view", ConcernReport)
+    if not sees_shares and not sees_concerns:
+        return None
+    return {
+        "shares": shares_received(user).count() if sees_shares else None,
+        "concerns": concern_reports_received(user).filter(received_at__isnull=True).count() if sees_concerns else None,
+    }
+
+
 def register() -> None:
     register_panel(Panel(key="recent-persons", template="cases/panel_recent.html", order=10, build=_recent_persons))
     register_panel(Panel(key="person-count", template="cases/panel_count.html", order=20, build=_person_count))
+    register_panel(Panel(key="case-inbox", template="cases/panel_inbox.html", order=15, build=_inbox))

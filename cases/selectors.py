@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
 
 from cases.identity import looks_like_identity_number, parse_identity_number
-from cases.models import Person
+from cases.models import (
+    ConcernReport,
+    Consent,
+    Guardian,
+    JournalNote,
+    Person,
+    PersonAlias,
+    Section,
+    Share,
+    ShareSubject,
+)
+from cases.models.sections import SECTION_KINDS
 from gvi import access
 from gvi.accounts.models import Staff
+from gvi.audit.models import AuditAction
+from gvi.audit.services import audit_record
 
 PERSON_SORTS = {
     "name": ("family_name", "given_name", "id"),
@@ -37,3 +55,204 @@ def person_list(*, user: Staff, sort: str = "name", term: str = "") -> QuerySet[
 
 def person_recent(*, user: Staff, limit: int = 10) -> list[Person]:
     return list(access.visible(user, Person).order_by("-updated_at", "-id")[:limit])
+
+
+# --------------------------------------------------------------------------------------------------
+# The person page: what of a person the user may see
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A section as one user may see it: in full (fields and journal) or its summary only, and the
+    share it reached them through (None for the agency's own section)."""
+
+    kind: str
+    section: Section
+    full: bool
+    share: Share | None
+
+    @property
+    def summary_fields(self) -> tuple[str, ...]:
+        return type(self.section).summary_fields
+
+
+def person_for(user: Staff, pk: Any, *, purpose: str) -> tuple[Person, bool]:
+    """The person record in full, or only its identity when that is what was shared with the user
+    (a partial view). 404 (audited) when neither."""
+    person = access.visible(user, Person).filter(pk=pk).first() if _is_id(pk) else None
+    if person is not None:
+        audit_record(actor=user, action=AuditAction.VIEW, obj=person, purpose=purpose, detail={"access": "view"})
+        return person, True
+    try:
+        identity = access.get_visible_or_404(user, Person, pk, action="view_identity", purpose=purpose, audit=False)
+    except Http404:
+        # The user asked for the person: the denial is of "view" (get_visible_or_404 audits that).
+        access.get_visible_or_404(user, Person, pk, action="view", purpose=purpose)
+        raise
+    audit_record(actor=user, action=AuditAction.VIEW, obj=identity, purpose=purpose, detail={"access": "view_identity"})
+    return identity, False
+
+
+def _is_id(pk: Any) -> bool:
+    try:
+        return 0 < int(pk) < 2**63
+    except (TypeError, ValueError):
+        return False
+
+
+def active_shares(user: Staff) -> QuerySet[Share]:
+    """Shares the user may see that still work today."""
+    return access.visible(user, Share).filter(ended_at__isnull=True, valid_until__gte=timezone.localdate())
+
+
+def person_sections(user: Staff, person: Person) -> list[SectionView]:
+    """The sections of this record the user may see, and those shared with the user's agency that are
+    linked to it. Sections the user may not see are absent: not greyed out, not counted."""
+    received = list(
+        active_shares(user)
+        .filter(recipient_person=person)
+        .exclude(subject=ShareSubject.IDENTITY)
+        .select_related("owner_agency")
+    )
+    person_ids = {person.pk} | {share.person_id for share in received}
+    views: list[SectionView] = []
+    for kind, (model, _note) in SECTION_KINDS.items():
+        seen: set[int] = set()
+        for action, full in (("view", True), ("view_summary", False)):
+            if not access.role_allows(user, action, model):
+                continue
+            for section in access.visible(user, model, action).filter(person_id__in=person_ids).exclude(pk__in=seen):
+                seen.add(section.pk)
+                share = next((s for s in received if s.person_id == section.person_id and s.subject == kind), None)
+                views.append(SectionView(kind, section, full, share))
+    return views
+
+
+def section_for(user: Staff, kind: str, pk: Any, *, purpose: str) -> SectionView:
+    """One section in full or as a summary, as the user's grants allow; 404 (audited) otherwise."""
+    if kind not in SECTION_KINDS:
+        raise Http404
+    model, _note = SECTION_KINDS[kind]
+    section = access.visible(user, model).select_related("owner_agency").filter(pk=pk).first() if _is_id(pk) else None
+    full = section is not None
+    if section is None:
+        section = access.get_visible_or_404(user, model, pk, action="view_summary", purpose=purpose)
+    else:
+        audit_record(actor=user, action=AuditAction.VIEW, obj=section, purpose=purpose, detail={"access": "view"})
+    share = None
+    if section.owner_agency_id != user.agency_id:
+        share = (
+            active_shares(user)
+            .filter(person_id=section.person_id, subject=kind)
+            .select_related("owner_agency", "consent")
+            .order_by("-valid_until")
+            .first()
+        )
+    return SectionView(kind, section, full, share)
+
+
+def section_journal(user: Staff, view: SectionView) -> QuerySet[JournalNote]:
+    """The journal of a section, newest first; empty for a summary view."""
+    _model, note_model = SECTION_KINDS[view.kind]
+    if not view.full:
+        return note_model._default_manager.none()
+    return (
+        access.visible(user, note_model)
+        .filter(**{"section_id": view.section.pk})
+        .select_related("author")
+        .order_by("-created_at", "-id")
+    )
+
+
+def person_aliases(user: Staff, person: Person) -> QuerySet[PersonAlias]:
+    return access.visible(user, PersonAlias).filter(person=person).order_by("name", "id")
+
+
+def person_guardians(user: Staff, person: Person) -> QuerySet[Guardian]:
+    return access.visible(user, Guardian).filter(person=person).order_by("name", "id")
+
+
+def person_consents(user: Staff, person: Person) -> QuerySet[Consent]:
+    return (
+        access.visible(user, Consent)
+        .filter(person=person)
+        .prefetch_related("recipients", "guardians")
+        .order_by("-given_on", "-id")
+    )
+
+
+def person_shares(user: Staff, person: Person) -> QuerySet[Share]:
+    """Shares the user's agency made of this record."""
+    return (
+        access.visible(user, Share)
+        .filter(person=person, owner_agency_id=user.agency_id)
+        .select_related("receiving_agency", "receiving_team", "consent", "created_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+SHARE_SORTS = {
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+    "valid": ("valid_until", "id"),
+    "-valid": ("-valid_until", "-id"),
+}
+
+
+def shares_received(user: Staff, *, sort: str = "-created", include_ended: bool = False) -> QuerySet[Share]:
+    """Shares made to the user's agency or team that the user may see (active ones unless asked)."""
+    shares = access.visible(user, Share).filter(receiving_agency_id=user.agency_id)
+    if not include_ended:
+        shares = shares.filter(ended_at__isnull=True, valid_until__gte=timezone.localdate())
+    return shares.select_related("owner_agency", "receiving_team", "person", "recipient_person").order_by(
+        *SHARE_SORTS.get(sort, SHARE_SORTS["-created"])
+    )
+
+
+def concern_reports_received(user: Staff) -> QuerySet[ConcernReport]:
+    return (
+        access.visible(user, ConcernReport)
+        .select_related("owner_agency", "received_by")
+        .order_by("received_at", "-urgent", "-created_at", "-id")
+    )
+
+
+def concern_reports_sent(user: Staff, person: Person) -> QuerySet[ConcernReport]:
+    """Reports the user's team sent about this record: their status only (received or not)."""
+    return (
+        access.visible(user, ConcernReport, "view_status")
+        .filter(person=person)
+        .select_related("receiving_agency")
+        .order_by("-created_at", "-id")
+        .only(*access.partial_fields(ConcernReport, "view_status"), "person_id", "receiving_agency__name")
+    )
+
+
+def shared_section_id(user: Staff, share: Share) -> int | None:
+    """The section a share names, if the user may open it (in full or its summary)."""
+    if share.subject == ShareSubject.IDENTITY:
+        return None
+    model, _note = SECTION_KINDS[share.subject]
+    for action in ("view", "view_summary"):
+        if access.role_allows(user, action, model):
+            pk = (
+                access.visible(user, model, action)
+                .filter(person_id=share.person_id)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if pk is not None:
+                return pk
+    return None
+
+
+def concern_for(user: Staff, pk: Any, *, purpose: str) -> tuple[ConcernReport, bool]:
+    """The report in full (social services that received it), or only its status (the sender's team);
+    404 (audited) otherwise."""
+    report = (
+        access.visible(user, ConcernReport).select_related("owner_agency", "receiving_agency").filter(pk=pk).first()
+    )
+    if report is not None:
+        audit_record(actor=user, action=AuditAction.VIEW, obj=report, purpose=purpose, detail={"access": "view"})
+        return report, True
+    return access.get_visible_or_404(user, ConcernReport, pk, action="view_status", purpose=purpose), False

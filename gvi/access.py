@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
@@ -30,9 +31,10 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_migrate
 from django.http import Http404
+from django.utils import timezone
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
-from gvi.accounts.models import Agency, Role, Staff, Team
+from gvi.accounts.models import Agency, AgencyKind, Role, Staff, Team
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
 
@@ -56,22 +58,18 @@ OWN, TEAM, AGENCY, PROGRAM = Scope.OWN, Scope.TEAM, Scope.AGENCY, Scope.PROGRAM
 # the permission "view_person_identity".
 STANDARD_ACTIONS: Final = frozenset({"view", "add", "change", "delete"})
 
-# Root objects: granted one by one. Child rows follow a parent: label -> (foreign key, parent label).
-ROOT_MODELS: Final[frozenset[str]] = frozenset({"cases.person", "mapping.group", "mapping.incident"})
-CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {
-    "mapping.groupmembership": ("group", "mapping.group"),
-    "mapping.grouprelation": ("group", "mapping.group"),
-    "mapping.incidentinvolvement": ("incident", "mapping.incident"),
-}
-# Program-wide records (no object grants): visible in full to a role whose scope is `program`.
-PROGRAM_MODELS: Final[frozenset[str]] = frozenset({"audit.auditevent"})
-
-# Partial views: what a holder of only this permission may see of the object.
-PARTIAL_FIELDS: Final[Mapping[tuple[str, str], tuple[str, ...]]] = {
-    ("cases.person", "view_identity"): ("id", "given_name", "family_name", "birth_year"),
-}
-
 _PERSON = "cases.person"
+_ALIAS = "cases.personalias"
+_GUARDIAN = "cases.guardian"
+_CONSENT = "cases.consent"
+_POLICE_SECTION = "cases.policesection"
+_SOCIAL_SECTION = "cases.socialsection"
+_PROBATION_SECTION = "cases.probationsection"
+_POLICE_NOTE = "cases.policenote"
+_SOCIAL_NOTE = "cases.socialnote"
+_PROBATION_NOTE = "cases.probationnote"
+_SHARE = "cases.share"
+_CONCERN = "cases.concernreport"
 _AUDIT = "audit.auditevent"
 _GROUP = "mapping.group"
 _MEMBERSHIP = "mapping.groupmembership"
@@ -79,54 +77,130 @@ _RELATION = "mapping.grouprelation"
 _INCIDENT = "mapping.incident"
 _INVOLVEMENT = "mapping.incidentinvolvement"
 
+# Root objects: granted one by one. Child rows follow a parent: label -> (foreign key, parent label).
+ROOT_MODELS: Final[frozenset[str]] = frozenset(
+    {
+        _PERSON,
+        _POLICE_SECTION,
+        _SOCIAL_SECTION,
+        _PROBATION_SECTION,
+        _SHARE,
+        _CONCERN,
+        _GROUP,
+        _INCIDENT,
+    }
+)
+CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {
+    _ALIAS: ("person", _PERSON),
+    _GUARDIAN: ("person", _PERSON),
+    _CONSENT: ("person", _PERSON),
+    _POLICE_NOTE: ("section", _POLICE_SECTION),
+    _SOCIAL_NOTE: ("section", _SOCIAL_SECTION),
+    _PROBATION_NOTE: ("section", _PROBATION_SECTION),
+    _MEMBERSHIP: ("group", _GROUP),
+    _RELATION: ("group", _GROUP),
+    _INVOLVEMENT: ("incident", _INCIDENT),
+}
+# Program-wide records (no object grants): visible in full to a role whose scope is `program`.
+PROGRAM_MODELS: Final[frozenset[str]] = frozenset({_AUDIT})
+
+_RECORD = ("id", "created_at", "updated_at", "version")
+# Partial views: what a holder of only this permission may see of the object.
+PARTIAL_FIELDS: Final[Mapping[tuple[str, str], tuple[str, ...]]] = {
+    (_PERSON, "view_identity"): ("id", "given_name", "family_name", "birth_year"),
+    # A summary share shows a section's own fields, never its journal notes or free-text notes.
+    (_POLICE_SECTION, "view_summary"): (*_RECORD, "risk_level"),
+    (_SOCIAL_SECTION, "view_summary"): _RECORD,
+    (_PROBATION_SECTION, "view_summary"): (*_RECORD, "supervision_type", "period_start", "period_end"),
+    # The sender of a report of concern sees that it was received, not what follows.
+    (_CONCERN, "view_status"): ("id", "created_at", "receiving_agency", "received_at"),
+}
+
+_SECTIONS = {
+    AgencyKind.POLICE: (_POLICE_SECTION, _POLICE_NOTE),
+    AgencyKind.MUNICIPALITY: (_SOCIAL_SECTION, _SOCIAL_NOTE),
+    AgencyKind.PRISON_SERVICE: (_PROBATION_SECTION, _PROBATION_NOTE),
+}
+
+
+def _casework(kind: AgencyKind, *, own: Scope, identity: Scope, received: Scope) -> dict[str, dict[str, Scope]]:
+    """The person-file rules of a casework role of one kind of agency.
+
+    `own`: the scope of the agency's own records (persons, their aliases, guardians and consents, its
+    kind of section and journal notes). `identity`: identities shared with the role. `received`: what
+    other agencies share (their sections, the share records); a share reaches the receiving team, or with
+    no team named only those whose scope is the whole agency. Contact details of a person with protected
+    identity: only the owning caseworker (`own` grants to the creator). Reports of concern: any role files
+    one; the sender's team sees whether it was received.
+    """
+    section, note = _SECTIONS[kind]
+    table: dict[str, dict[str, Scope]] = {
+        _PERSON: {"view": own, "add": own, "change": own, "view_identity": identity, "view_contact": OWN},
+        **{part: {"view": own, "add": own, "change": own} for part in (_ALIAS, _GUARDIAN, _CONSENT)},
+        section: {"view": own, "add": own, "change": own},
+        note: {"view": own, "add": own},
+        _SHARE: {"view": received, "add": received, "change": received},
+        _CONCERN: {"add": own, "view_status": TEAM if own is OWN else own},
+    }
+    for other_kind, (other_section, other_note) in _SECTIONS.items():
+        if other_kind != kind:
+            table[other_section] = {"view": received, "view_summary": received}
+            table[other_note] = {"view": received}
+    if kind == AgencyKind.MUNICIPALITY:
+        # Reports of concern are sent to the municipality's social services as a whole.
+        table[_CONCERN] |= {"view": AGENCY, "change": AGENCY}
+    return table
+
+
 # The police work the group map together: the whole police agency sees and edits it.
 _MAPPING_EDITOR: Final[Mapping[str, Mapping[str, Scope]]] = {
     model: {"view": AGENCY, "add": AGENCY, "change": AGENCY, "export": AGENCY}
     for model in (_GROUP, _MEMBERSHIP, _RELATION, _INCIDENT, _INVOLVEMENT)
 }
-# Reports count incidents and groups across the program; nobody outside the police opens them.
-_MAPPING_COUNTS: Final[Mapping[str, Mapping[str, Scope]]] = {
-    _GROUP: {"count": PROGRAM},
-    _INCIDENT: {"count": PROGRAM},
-    _MEMBERSHIP: {"count": PROGRAM},
+# Reports count across the program; nobody outside the owning agencies opens the records.
+_COUNTS: Final[Mapping[str, Mapping[str, Scope]]] = {
+    model: {"count": PROGRAM}
+    for model in (
+        _PERSON,
+        _POLICE_SECTION,
+        _SOCIAL_SECTION,
+        _PROBATION_SECTION,
+        _SHARE,
+        _CONCERN,
+        _GROUP,
+        _INCIDENT,
+        _MEMBERSHIP,
+    )
 }
 
 POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
     Role.POLICE_COORDINATOR: {
-        _PERSON: {"view": AGENCY, "add": AGENCY, "change": AGENCY, "view_identity": AGENCY},
+        **_casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
         **_MAPPING_EDITOR,
     },
     Role.POLICE_ANALYST: {
-        _PERSON: {"view": AGENCY, "add": AGENCY, "change": AGENCY, "view_identity": AGENCY},
+        **_casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
         **_MAPPING_EDITOR,
     },
-    Role.SOCIAL_WORKER: {
-        _PERSON: {"view": TEAM, "add": TEAM, "change": TEAM, "view_identity": OWN},
-    },
-    Role.EXIT_COORDINATOR: {
-        _PERSON: {"view": AGENCY, "add": AGENCY, "change": AGENCY, "view_identity": AGENCY},
-    },
-    Role.PROBATION_OFFICER: {
-        _PERSON: {"view": OWN, "add": OWN, "change": OWN, "view_identity": OWN},
-    },
-    Role.PROGRAM_LEAD: {
-        _PERSON: {"count": PROGRAM},
-        **_MAPPING_COUNTS,
-    },
+    Role.SOCIAL_WORKER: _casework(AgencyKind.MUNICIPALITY, own=TEAM, identity=TEAM, received=TEAM),
+    Role.EXIT_COORDINATOR: _casework(AgencyKind.MUNICIPALITY, own=AGENCY, identity=AGENCY, received=AGENCY),
+    Role.PROBATION_OFFICER: _casework(AgencyKind.PRISON_SERVICE, own=OWN, identity=TEAM, received=TEAM),
+    Role.PROGRAM_LEAD: dict(_COUNTS),
     Role.AUDITOR: {
         _AUDIT: {"view": PROGRAM, "export": PROGRAM},
     },
     Role.ADMIN: {},
-    Role.SYSTEM: {
-        _PERSON: {"count": PROGRAM},
-        **_MAPPING_COUNTS,
-    },
+    Role.SYSTEM: dict(_COUNTS),
 }
 
 # Grants made when a record is created: to its creator, the creator's team and agency. Which of those
-# grants count for a given user is the role's scope above.
+# grants count for a given user is the role's scope above (`view_contact` is OWN: only the creator's).
 OWNER_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
-    _PERSON: ("view", "change"),
+    _PERSON: ("view", "change", "view_contact"),
+    _POLICE_SECTION: ("view", "change"),
+    _SOCIAL_SECTION: ("view", "change"),
+    _PROBATION_SECTION: ("view", "change"),
+    _SHARE: ("view", "change"),
     _GROUP: ("view", "change"),
     _INCIDENT: ("view", "change"),
 }
@@ -214,11 +288,15 @@ def _granted[M: models.Model](user: Staff, model: type[M], action: str, scope: S
     # guardian resolves the direct foreign-key grant tables from the class as well as from an instance.
     user_grant_model = get_user_obj_perms_model(model)  # type: ignore[arg-type]
     group_grant_model = get_group_obj_perms_model(model)  # type: ignore[arg-type]
-    user_grants = user_grant_model._default_manager.filter(user_id=user.pk, permission_id=permission_id)
+    # A grant with an expiry (a share's last valid day) stops working here, at read time.
+    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    user_grants = user_grant_model._default_manager.filter(unexpired, user_id=user.pk, permission_id=permission_id)
     condition = Q(pk__in=user_grants.values("content_object_id"))
     group_ids = _group_ids_in_scope(user, scope)
     if group_ids:
-        group_grants = group_grant_model._default_manager.filter(group_id__in=group_ids, permission_id=permission_id)
+        group_grants = group_grant_model._default_manager.filter(
+            unexpired, group_id__in=group_ids, permission_id=permission_id
+        )
         condition |= Q(pk__in=group_grants.values("content_object_id"))
     return model._default_manager.filter(condition, program_id=user.program_id)
 
@@ -318,14 +396,25 @@ def _check_grantable(obj: models.Model, actions: Iterable[str]) -> list[str]:
     return [codename(type(obj), action) for action in actions]
 
 
-def _grant_rows(obj: models.Model, grantees: Iterable[Grantee], names: list[str]) -> None:
-    """Insert the grant rows in one statement per table (guardian's assign_perm does one per row)."""
+def _grant_rows(
+    obj: models.Model, grantees: Iterable[Grantee], names: list[str], *, until: datetime | None = None
+) -> None:
+    """Insert the grant rows in one statement per table (guardian's assign_perm does one per row).
+
+    A grant that exists already keeps the later expiry of the two (no expiry is the latest).
+    """
     permission_ids = [_permission_id(type(obj), name) for name in names]
     rows: dict[type[models.Model], list[models.Model]] = {}
     for grantee in grantees:
         table, column = _grant_table(obj, grantee)
+        existing = table._default_manager.filter(content_object=obj, permission_id__in=permission_ids, **column)
+        if until is None:
+            existing.exclude(expires_at=None).update(expires_at=None)
+        else:
+            existing.filter(expires_at__lt=until).update(expires_at=until)
         rows.setdefault(table, []).extend(
-            table(content_object=obj, permission_id=permission_id, **column) for permission_id in permission_ids
+            table(content_object=obj, permission_id=permission_id, expires_at=until, **column)
+            for permission_id in permission_ids
         )
     for table, table_rows in rows.items():
         table._default_manager.bulk_create(table_rows, ignore_conflicts=True)
@@ -335,17 +424,23 @@ def _grantee_label(to: Grantee) -> str:
     return f"{to._meta.label_lower}:{to.pk}"
 
 
-def grant(obj: models.Model, *, to: Grantee, actions: Iterable[str], basis: str, actor: Any) -> None:
-    """Grant `actions` on a root object to a staff member, a team or an agency. Audited with its basis."""
+def grant(
+    obj: models.Model,
+    *,
+    to: Grantee,
+    actions: Iterable[str],
+    basis: str,
+    actor: Any,
+    until: datetime | None = None,
+) -> None:
+    """Grant `actions` on a root object to a staff member, a team or an agency, for good or `until` a
+    moment (after which it stops working at read time). Audited with its basis."""
     names = _check_grantable(obj, actions)
-    _grant_rows(obj, [to], names)
-    audit_record(
-        actor=actor,
-        action=AuditAction.GRANT,
-        obj=obj,
-        legal_basis=basis,
-        detail={"to": [_grantee_label(to)], "permissions": names},
-    )
+    _grant_rows(obj, [to], names, until=until)
+    detail: dict[str, Any] = {"to": [_grantee_label(to)], "permissions": names}
+    if until is not None:
+        detail["until"] = until.isoformat()
+    audit_record(actor=actor, action=AuditAction.GRANT, obj=obj, legal_basis=basis, detail=detail)
 
 
 def revoke(obj: models.Model, *, to: Grantee, actions: Iterable[str], basis: str, actor: Any) -> None:

@@ -4,12 +4,30 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from cases.api import PersonViewSet
+from cases.api import (
+    AliasViewSet,
+    ConcernViewSet,
+    ConsentViewSet,
+    GuardianViewSet,
+    PersonViewSet,
+    PoliceSectionViewSet,
+    ProbationSectionViewSet,
+    ShareViewSet,
+    SocialSectionViewSet,
+)
 from gvi.mapping.api import GroupViewSet, IncidentViewSet, MembershipViewSet, NetworkView, RelationViewSet
 
 router = DefaultRouter()
 router.include_root_view = False
 router.register("persons", PersonViewSet, basename="person")
+router.register("aliases", AliasViewSet, basename="personalias")
+router.register("guardians", GuardianViewSet, basename="guardian")
+router.register("sections/police", PoliceSectionViewSet, basename="policesection")
+router.register("sections/social", SocialSectionViewSet, basename="socialsection")
+router.register("sections/probation", ProbationSectionViewSet, basename="probationsection")
+router.register("consents", ConsentViewSet, basename="consent")
+router.register("shares", ShareViewSet, basename="share")
+router.register("concerns", ConcernViewSet, basename="concernreport")
 router.register("groups", GroupViewSet, basename="group")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("relations", RelationViewSet, basename="relation")

@@ -24,6 +24,8 @@ class NavItem:
 
 NAVIGATION = (
     NavItem("cases:person-list", _("Persons"), "cases.person"),
+    NavItem("cases:shares-received", _("Shared with us"), "cases.share"),
+    NavItem("cases:concern-list", _("Reports of concern"), "cases.concernreport"),
     NavItem("mapping:group-list", _("Groups"), "mapping.group"),
     NavItem("mapping:incident-list", _("Incidents"), "mapping.incident"),
     NavItem("mapping:network", _("Network map"), "mapping.group"),
@@ -35,10 +37,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not getattr(user, "is_verified", lambda: False)():
         return {"nav_items": None}
-    items = [
-        {"url": reverse(item.url_name), "label": item.label, "active": request.path.startswith(reverse(item.url_name))}
+    items: list[dict[str, Any]] = [
+        {"url": reverse(item.url_name), "label": item.label, "active": False}
         for item in NAVIGATION
         if access.role_allows(user, item.action, apps.get_model(item.model_label))
     ]
+    # The item whose URL is the longest prefix of this page is the current one ("/persons/shares/received/" is
+    # "Shared with us", not "Persons").
+    current = max(
+        (item for item in items if request.path.startswith(item["url"])), key=lambda i: len(i["url"]), default=None
+    )
+    if current is not None:
+        current["active"] = True
     person_search = access.role_allows(user, "view", apps.get_model("cases.person"))
     return {"nav_items": items, "is_account_admin": user.role == "admin", "header_search": person_search}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django_otp.oath import TOTP
@@ -15,6 +16,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum import luhn
 
 from gvi.accounts.models import Agency, AgencyKind, Program, Role, Staff, Team
+
+if TYPE_CHECKING:
+    from cases.models import Person
 
 DEMO_PASSWORD = "sluta-skjut-demo"
 
@@ -159,6 +163,9 @@ PERSONS = [
     ("karin", "malmo_probation_person", "Adam", "Karlsson", (2003, 4, 12, 123), None, False),
     ("karin", None, "Oskar", "Nyberg", (1999, 12, 1, 914), None, False),
     ("nils", "orebro_person", "Rami", "Saleh", (2002, 3, 14, 276), None, False),
+    # Children: guardians, a guardian's consent, a report of concern.
+    ("sara", "malmo_minor_person", "Sami", "Nordström", (2011, 7, 9, 143), None, False),
+    ("petra", "malmo_police_minor", "Noah", "Berglund", (2012, 2, 18, 268), None, False),
 ]
 
 
@@ -252,6 +259,7 @@ def build_demo() -> dict[str, object]:
     named: dict[str, object] = dict(staff)
     named.update(build_persons(staff))
     named.update(build_mapping(staff))
+    named.update(build_case_files(staff))
     return named
 
 
@@ -441,3 +449,152 @@ def _build_malmo_map(petra: Staff, anders: Staff) -> None:
         involvements=[(bystander, "victim"), (created[1], "witness")],
         purpose="demo data",
     )
+
+
+# --- Person case files: sections, journal notes, consents, shares, reports of concern ----------------
+
+# key, creator, person key (or (given, family) of an unnamed person), kind, fields
+SECTIONS: list[tuple[str, str, str | tuple[str, str], str, dict[str, object]]] = [
+    ("malmo_police_section", "petra", "malmo_police_person", "police", {"risk_level": "high"}),
+    ("malmo_social_section", "sara", "malmo_social_person", "social", {"notes": "Vill ut. Motiverad."}),
+    ("malmo_field_team_section", "malin", "malmo_field_team_person", "social", {}),
+    (
+        "malmo_probation_section",
+        "karin",
+        "malmo_probation_person",
+        "probation",
+        {"supervision_type": "parole", "conditions": "Anmälningsplikt varje måndag."},
+    ),
+    ("orebro_section", "nils", "orebro_person", "social", {}),
+    ("malmo_shared_police_section", "petra", ("Bilal", "Hassan"), "police", {"risk_level": "elevated"}),
+    ("malmo_jonas_section", "sara", ("Jonas", "Pettersson"), "social", {}),
+]
+JOURNAL = {
+    "malmo_police_section": ["Uppgifter om hot mot personen efter skjutningen i Rosengård."],
+    "malmo_social_section": ["Första samtal. Vill ha hjälp med boende.", "Har fått tid hos Arbetsförmedlingen."],
+    "malmo_probation_section": ["Inställde sig enligt plan."],
+    "malmo_field_team_section": ["Träffad på fritidsgården."],
+    "orebro_section": ["Första kontakt."],
+}
+
+
+def _demo_person(staff: dict[str, Staff], named: dict[str, object], ref: str | tuple[str, str], creator: str) -> Person:
+    from cases.models import Person
+
+    if isinstance(ref, str):
+        return Person.objects.get(pk=named_person_pk(staff, ref))
+    given, family = ref
+    return Person.objects.get(owner_agency_id=staff[creator].agency_id, given_name=given, family_name=family)
+
+
+@transaction.atomic
+def build_case_files(staff: dict[str, Staff]) -> dict[str, object]:
+    """Sections of each agency with journal notes; a child with guardians and a guardian's consent; a
+    probation section shared with the police on OSL 10 kap. 2 §; a consent-based share that ended when
+    the consent was revoked; a report of concern. Idempotent."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases import services
+    from cases.models import ConcernReport, Consent, Share
+    from cases.models.sections import SECTION_KINDS
+
+    today = timezone.localdate()
+    named: dict[str, object] = {}
+    for key, creator, ref, kind, fields in SECTIONS:
+        person = _demo_person(staff, named, ref, creator)
+        model, _note_model = SECTION_KINDS[kind]
+        section = model._default_manager.filter(person=person).first()
+        if section is None:
+            extra = {"probation_officer": staff[creator]} if kind == "probation" else {}
+            section = services.section_create(actor=staff[creator], person=person, kind=kind, **fields, **extra)
+            for text in JOURNAL.get(key, []):
+                services.note_add(actor=staff[creator], section=section, text=text)
+        named[key] = section
+    named["malmo_social_note"] = named["malmo_social_section"].journal.order_by("id").first()  # type: ignore[attr-defined]
+    named["malmo_police_note"] = named["malmo_police_section"].journal.order_by("id").first()  # type: ignore[attr-defined]
+
+    sara, petra, karin = staff["sara"], staff["petra"], staff["karin"]
+    police_agency, municipality, prison = petra.agency, sara.agency, karin.agency
+    minor = _demo_person(staff, named, "malmo_minor_person", "sara")
+    guardian = minor.guardians.first()
+    if guardian is None:
+        guardian = services.guardian_add(
+            actor=sara,
+            person=minor,
+            name="Lina Nordström",
+            relation="mother",
+            phone="070-123 45 67",
+        )
+        services.alias_add(actor=sara, person=minor, name="Sam", kind="nickname")
+    minor_consent = Consent.objects.filter(person=minor).first()
+    if minor_consent is None:
+        minor_consent = services.consent_record(
+            actor=sara,
+            person=minor,
+            given_on=today - timedelta(days=14),
+            recipients=[prison],  # type: ignore[list-item]
+            subjects=["identity", "social"],
+            guardians=[guardian],
+            note="Samtycke i samtal med Sami och hans mamma.",
+        )
+    named["malmo_minor_consent"] = minor_consent
+
+    # Kriminalvården shares a probation summary with the police (the police team), OSL 10 kap. 2 §.
+    probation_section = named["malmo_probation_section"]
+    probation_share = Share.objects.filter(person=probation_section.person, receiving_agency=police_agency).first()  # type: ignore[attr-defined]
+    if probation_share is None:
+        probation_share = services.share_create(
+            actor=karin,
+            person=probation_section.person,  # type: ignore[attr-defined]
+            subject="probation",
+            scope="summary",
+            receiving_agency=police_agency,  # type: ignore[arg-type]
+            receiving_team=petra.team,
+            legal_basis="osl_10_2",
+            purpose="Planering av samtal (call-in)",
+            note_to_recipient="Visar bara tillsynsform och period; villkoren och journalen delas inte.",
+            valid_until=today + timedelta(days=90),
+        )
+    named["malmo_share"] = probation_share
+
+    # Sara's record of Jonas: consent to share with the police, a share, then the consent withdrawn.
+    jonas_section = named["malmo_jonas_section"]
+    jonas = jonas_section.person  # type: ignore[attr-defined]
+    if not Consent.objects.filter(person=jonas).exists():
+        consent = services.consent_record(
+            actor=sara,
+            person=jonas,
+            given_on=today - timedelta(days=60),
+            recipients=[police_agency],  # type: ignore[list-item]
+            subjects=["identity", "social"],
+        )
+        services.share_create(
+            actor=sara,
+            person=jonas,
+            subject="social",
+            scope="summary",
+            receiving_agency=police_agency,  # type: ignore[arg-type]
+            legal_basis="consent",
+            consent=consent,
+            purpose="Samordning inför individuellt samtal",
+            note_to_recipient="Att personen har kontakt med socialtjänsten, inget mer.",
+            valid_until=today + timedelta(days=30),
+        )
+        services.consent_revoke(actor=sara, consent=consent)
+    named["malmo_revoked_share"] = Share.objects.filter(person=jonas).first()
+
+    police_minor = _demo_person(staff, named, "malmo_police_minor", "petra")
+    concern = ConcernReport.objects.filter(person=police_minor).first()
+    if concern is None:
+        concern = services.concern_file(
+            actor=petra,
+            person=police_minor,
+            receiving_agency=municipality,  # type: ignore[arg-type]
+            concern="Tolvåring sedd som springpojke åt Grupp Falken.",
+            reporter_phone="010-567 00 00",
+            urgent=True,
+        )
+    named["malmo_concern"] = concern
+    return named

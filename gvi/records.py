@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from gvi.accounts.models import Agency, Program
 
@@ -25,4 +26,23 @@ class AgencyRecord(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
+        abstract = True
+
+
+class UserGrant(UserObjectPermissionBase):
+    """A direct object grant to one staff member. `expires_at` set: the grant stops working at read time
+    after it (a share's valid-until date); no job is needed for that, a beat task only tidies."""
+
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = True
+
+
+class GroupGrant(GroupObjectPermissionBase):
+    """A direct object grant to a team's or an agency's group; see UserGrant."""
+
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+
+    class Meta(GroupObjectPermissionBase.Meta):
         abstract = True

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
@@ -177,6 +178,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "Europe/Stockholm"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat (django_celery_beat copies these into its database at start). Times are CELERY_TIMEZONE's.
+CELERY_BEAT_SCHEDULE = {
+    # Expired shares stop working at read time already; this only marks them ended and drops their grants.
+    "cases-tidy-expired-shares": {
+        "task": "cases.tidy_expired_shares_all",
+        "schedule": crontab(hour=2, minute=15),
+    },
+}
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.Staff"

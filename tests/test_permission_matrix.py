@@ -9,6 +9,9 @@ import pytest
 from django.urls import reverse
 
 import tests.cases.matrix
+import tests.cases.matrix_api
+import tests.cases.matrix_parts
+import tests.cases.matrix_sections
 import tests.gvi.mapping.matrix
 import tests.gvi.matrix
 from gvi.accounts.services import api_token_issue
@@ -28,7 +31,14 @@ def scope(world: dict[str, Any]) -> dict[str, Any]:
 
 def test_out_of_scope_objects_exist(scope: dict[str, Any]) -> None:
     """The matrix proves something only if what it hides is really there."""
-    for name in (*tests.cases.matrix.PERSON_SUBJECTS, *tests.gvi.mapping.matrix.MAPPING_SUBJECTS, "petra_token"):
+    for name in (
+        *tests.cases.matrix.PERSON_SUBJECTS,
+        *tests.cases.matrix_parts.SUBJECTS,
+        *tests.cases.matrix_sections.SUBJECTS,
+        *tests.cases.matrix_api.SUBJECTS,
+        *tests.gvi.mapping.matrix.MAPPING_SUBJECTS,
+        "petra_token",
+    ):
         obj = scope[name]
         assert type(obj)._default_manager.filter(pk=obj.pk).exists(), name
 

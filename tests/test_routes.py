@@ -12,6 +12,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 import tests.cases.matrix
+import tests.cases.matrix_api
+import tests.cases.matrix_parts
+import tests.cases.matrix_sections
 import tests.gvi.mapping.matrix
 import tests.gvi.matrix  # noqa: F401
 from tests.matrix import COVERED_ELSEWHERE, COVERED_PREFIXES, PUBLIC_ROUTES, ROWS

@@ -17,9 +17,8 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from gvi.records import AgencyRecord
+from gvi.records import AgencyRecord, GroupGrant, UserGrant
 
 REVIEW_MONTHS = 12
 MAX_CASUALTIES = 999
@@ -247,17 +246,17 @@ class IncidentInvolvement(models.Model):
         return f"{self.person_id} {self.role} in {self.incident_id}"
 
 
-class GroupUserObjectPermission(UserObjectPermissionBase):
+class GroupUserObjectPermission(UserGrant):
     content_object = models.ForeignKey(Group, on_delete=models.CASCADE)
 
 
-class GroupGroupObjectPermission(GroupObjectPermissionBase):
+class GroupGroupObjectPermission(GroupGrant):
     content_object = models.ForeignKey(Group, on_delete=models.CASCADE)
 
 
-class IncidentUserObjectPermission(UserObjectPermissionBase):
+class IncidentUserObjectPermission(UserGrant):
     content_object = models.ForeignKey(Incident, on_delete=models.CASCADE)
 
 
-class IncidentGroupObjectPermission(GroupObjectPermissionBase):
+class IncidentGroupObjectPermission(GroupGrant):
     content_object = models.ForeignKey(Incident, on_delete=models.CASCADE)

@@ -79,6 +79,18 @@ def group_memberships(*, user: Staff, group: Group) -> QuerySet[GroupMembership]
     )
 
 
+def person_memberships(*, user: Staff, person_id: int, limit: int = 100) -> list[GroupMembership]:
+    """A person's memberships as far as the user may see the group map (the police; nobody else)."""
+    if not access.role_allows(user, "view", GroupMembership):
+        return []
+    return list(
+        access.visible(user, GroupMembership)
+        .filter(person_id=person_id)
+        .select_related("group")
+        .order_by("-valid_from", "id")[:limit]
+    )
+
+
 def group_relations(*, user: Staff, group: Group) -> QuerySet[GroupRelation]:
     """Relations recorded on this group or on another group the user may see that names this one."""
     return (

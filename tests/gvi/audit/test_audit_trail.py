@@ -104,6 +104,7 @@ def test_social_worker_probing_a_police_person_gets_404_and_a_deny_event_not_a_v
     response = as_user("sara").get(f"/persons/{adam.pk}/")
 
     assert response.status_code == 404
+    # The page also tries the identity-only view a share could give; the one deny names what was asked for.
     deny = person_events(adam, AuditAction.DENY, sara).get()
     assert deny.detail == {"requested_action": "view"}
     assert deny.ip == "127.0.0.1"
@@ -166,7 +167,7 @@ def test_a_person_is_not_registered_when_its_create_event_cannot_be_written(
         raise DatabaseError("audit table unavailable")
 
     before = Person.objects.count()
-    monkeypatch.setattr("cases.services.audit_record", audit_fails)
+    monkeypatch.setattr("cases.services.persons.audit_record", audit_fails)
     with pytest.raises(DatabaseError):
         person_create(actor=world["sara"], given_name="Noah", family_name="Svensson", birth_year=2006)
     assert Person.objects.count() == before
@@ -203,7 +204,7 @@ def test_a_change_is_undone_when_its_update_event_cannot_be_written(
     def audit_fails(**kwargs: Any) -> None:
         raise DatabaseError("audit table unavailable")
 
-    monkeypatch.setattr("cases.services.audit_record", audit_fails)
+    monkeypatch.setattr("cases.services.persons.audit_record", audit_fails)
     with pytest.raises(DatabaseError):
         person_update(actor=world["petra"], person=adam, version=adam.version, family_name="Changed")
     adam.refresh_from_db()

@@ -13,12 +13,21 @@ from django.views.decorators.http import require_http_methods
 from cases import selectors, services
 from cases.forms import PersonForm, PersonSearchForm
 from cases.identity import looks_like_identity_number
-from cases.models import Person
+from cases.models import ConcernReport, Person, Share
+from cases.models.sections import SECTION_KINDS
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
-from gvi.audit.services import identity_term_digest
-from gvi.pages import add_service_errors, audit_list, chosen_sort, form_values, paginate, versioned_edit
+from gvi.audit.services import audit_record, identity_term_digest
+from gvi.pages import (
+    add_service_errors,
+    audit_list,
+    audit_shown_on,
+    chosen_sort,
+    form_values,
+    paginate,
+    versioned_edit,
+)
 
 PURPOSE = "casework"
 
@@ -58,12 +67,59 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person as the viewer may see them: their own record in full, with the sections, consents,
+    shares and reports the viewer may see; or only the identity that was shared with them. What they may
+    not see is absent (not greyed out, not counted)."""
     user = _staff(request)
-    person = access.get_visible_or_404(user, Person, pk, purpose=PURPOSE)
+    person, full = selectors.person_for(user, pk, purpose=PURPOSE)
+    crumbs = [(reverse("cases:person-list"), _("Persons")), (None, person.full_name)]
+    if not full:
+        identity = {field: getattr(person, field) for field in access.partial_fields(Person, "view_identity")}
+        return render(request, "cases/person_identity.html", {"identity": identity, "crumbs": crumbs})
+    sections = selectors.person_sections(user, person)
+    aliases = list(selectors.person_aliases(user, person))
+    guardians = list(selectors.person_guardians(user, person))
+    consents = list(selectors.person_consents(user, person))
+    shares = list(selectors.person_shares(user, person))
+    concerns = list(selectors.concern_reports_sent(user, person))
+    for view in sections:
+        if view.section.person_id != person.pk:
+            audit_shown_on(request, type(view.section), [view.section.pk], on=person, purpose=PURPOSE)
+    shown_here = [v.section.pk for v in sections if v.section.person_id == person.pk]
+    if shown_here:
+        audit_record(
+            actor=user,
+            action=AuditAction.LIST,
+            object_type="cases.section",
+            object_ids=shown_here,
+            purpose=PURPOSE,
+            detail={"shown_on": f"cases.person:{person.pk}", "kinds": [v.kind for v in sections]},
+        )
+    can_change = access.can(user, "change", person)
+    own_kinds = {view.kind for view in sections if view.section.person_id == person.pk}
     context = {
         "person": person,
-        "can_change": access.can(user, "change", person),
-        "crumbs": [(reverse("cases:person-list"), _("Persons")), (None, person.full_name)],
+        "can_change": can_change,
+        "contact_visible": services.contact_visible(user, person),
+        "sections": sections,
+        "openable_kinds": [
+            kind
+            for kind, (model, _note) in SECTION_KINDS.items()
+            if can_change
+            and kind not in own_kinds
+            and access.role_allows(user, "add", model)
+            and user.agency is not None
+            and user.agency.kind == model.agency_kind
+        ],
+        "aliases": aliases,
+        "guardians": guardians,
+        "may_be_minor": person.may_be_minor(),
+        "consents": consents,
+        "shares": shares,
+        "concerns": concerns,
+        "can_share": can_change and access.role_allows(user, "add", Share),
+        "can_report_concern": person.may_be_minor() and access.role_allows(user, "add", ConcernReport),
+        "crumbs": crumbs,
     }
     return render(request, "cases/person_detail.html", context)
 
@@ -89,11 +145,14 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _staff(request)
     person = access.get_visible_or_404(user, Person, pk, action="change", purpose=PURPOSE)
+    # A protected identity's contact details are neither shown to nor submitted by anyone but the owner.
+    contact = services.contact_visible(user, person)
+    fields = [f for f in services.EDITABLE_FIELDS if contact or f not in services.CONTACT_FIELDS]
     conflict = None
     if request.method == "POST":
         edit = versioned_edit(
             request,
-            PersonForm,
+            lambda data: PersonForm(data, contact=contact),
             lambda form, version: services.person_update(
                 actor=user, person=person, version=version, **form_values(form)
             ),
@@ -104,13 +163,12 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("cases:person-detail", pk=person.pk)
         form, conflict = edit.form, edit.conflict
     else:
-        form = PersonForm(
-            initial={**{f: getattr(person, f) for f in services.EDITABLE_FIELDS}, "version": person.version}
-        )
+        initial = {**{field: getattr(person, field) for field in fields}, "version": person.version}
+        form = PersonForm(initial=initial, contact=contact)
     crumbs = [
         (reverse("cases:person-list"), _("Persons")),
         (reverse("cases:person-detail", args=[person.pk]), person.full_name),
         (None, _("Edit")),
     ]
-    context = {"form": form, "person": person, "conflict": conflict, "crumbs": crumbs}
+    context = {"form": form, "person": person, "conflict": conflict, "contact_visible": contact, "crumbs": crumbs}
     return render(request, "cases/person_form.html", context)

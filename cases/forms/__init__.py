@@ -8,9 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.identity import parse_identity_number
+from cases.models.persons import CONTACT_FIELDS
 
 
 class PersonForm(forms.Form):
+    """The person's identity and contact details. Without `contact` (a protected identity the user may
+    not see the address of) the contact fields are neither shown nor submitted, and neither is the
+    protection itself: lifting it would show the user what it hides."""
+
     given_name = forms.CharField(label=_("Given name"), max_length=100)
     family_name = forms.CharField(label=_("Family name"), max_length=100)
     identity_number = forms.CharField(
@@ -22,7 +27,18 @@ class PersonForm(forms.Form):
     birth_year = forms.IntegerField(label=_("Birth year"), required=False, min_value=1900)
     protected_identity = forms.BooleanField(label=_("Protected identity (skyddad identitet)"), required=False)
     interpreter_language = forms.CharField(label=_("Interpreter language"), max_length=50, required=False)
+    address = forms.CharField(
+        label=_("Address"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, contact: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not contact:
+            for field in (*CONTACT_FIELDS, "protected_identity"):
+                self.fields.pop(field)
 
     def clean_identity_number(self) -> str | None:
         raw = self.cleaned_data["identity_number"].strip()

@@ -1,0 +1,62 @@
+"""Person case files: each agency's own record of a person, its sections, journal notes, consents, shares
+and reports of concern. See the module of each part."""
+
+from cases.models.persons import Guardian, Person, PersonAlias, PersonGroupObjectPermission, PersonUserObjectPermission
+from cases.models.sections import (
+    JournalNote,
+    PoliceNote,
+    PoliceSection,
+    PoliceSectionGroupObjectPermission,
+    PoliceSectionUserObjectPermission,
+    ProbationNote,
+    ProbationSection,
+    ProbationSectionGroupObjectPermission,
+    ProbationSectionUserObjectPermission,
+    Section,
+    SocialNote,
+    SocialSection,
+    SocialSectionGroupObjectPermission,
+    SocialSectionUserObjectPermission,
+)
+from cases.models.sharing import (
+    ConcernReport,
+    ConcernReportGroupObjectPermission,
+    ConcernReportUserObjectPermission,
+    Consent,
+    LegalBasis,
+    Share,
+    ShareGroupObjectPermission,
+    ShareSubject,
+    ShareUserObjectPermission,
+)
+
+__all__ = [
+    "ConcernReport",
+    "ConcernReportGroupObjectPermission",
+    "ConcernReportUserObjectPermission",
+    "Consent",
+    "Guardian",
+    "JournalNote",
+    "LegalBasis",
+    "Person",
+    "PersonAlias",
+    "PersonGroupObjectPermission",
+    "PersonUserObjectPermission",
+    "PoliceNote",
+    "PoliceSection",
+    "PoliceSectionGroupObjectPermission",
+    "PoliceSectionUserObjectPermission",
+    "ProbationNote",
+    "ProbationSection",
+    "ProbationSectionGroupObjectPermission",
+    "ProbationSectionUserObjectPermission",
+    "Section",
+    "Share",
+    "ShareGroupObjectPermission",
+    "ShareSubject",
+    "ShareUserObjectPermission",
+    "SocialNote",
+    "SocialSection",
+    "SocialSectionGroupObjectPermission",
+    "SocialSectionUserObjectPermission",
+]
