@@ -159,18 +159,7 @@ _MAPPING_EDITOR: Final[Mapping[str, Mapping[str, Scope]]] = {
 }
 # Reports count across the program; nobody outside the owning agencies opens the records.
 _COUNTS: Final[Mapping[str, Mapping[str, Scope]]] = {
-    model: {"count": PROGRAM}
-    for model in (
-        _PERSON,
-        _POLICE_SECTION,
-        _SOCIAL_SECTION,
-        _PROBATION_SECTION,
-        _SHARE,
-        _CONCERN,
-        _GROUP,
-        _INCIDENT,
-        _MEMBERSHIP,
-    )
+    model: {"count": PROGRAM} for model in sorted(ROOT_MODELS | {_MEMBERSHIP})
 }
 
 POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {

@@ -63,6 +63,31 @@ def verified_client(world: dict[str, Any]) -> Callable[[str], Client]:
     return make
 
 
+@pytest.fixture
+def as_user(verified_client: Callable[[str], Client]) -> Callable[[str], Client]:
+    """A persona's verified client that asks for English, so messages can be compared as written."""
+
+    def make(username: str) -> Client:
+        client = verified_client(username)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return make
+
+
+@pytest.fixture
+def as_api_user(as_user: Callable[[str], Client]) -> Callable[[str], Client]:
+    """Like `as_user`, but a server error comes back as a 500 response instead of raising: API tests assert
+    that bad input never gives one."""
+
+    def make(username: str) -> Client:
+        client = as_user(username)
+        client.raise_request_exception = False
+        return client
+
+    return make
+
+
 @contextmanager
 def max_queries(limit: int) -> Iterator[CaptureQueriesContext]:
     """Assert that the block runs at most `limit` queries (and show them when it does not)."""

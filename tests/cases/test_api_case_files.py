@@ -40,22 +40,14 @@ PDF = b"%PDF-1.4\n%test\n"
 QUERY_LIMIT = 15  # DESIGN.md: every API list runs at most 15 queries
 
 
+@pytest.fixture
+def as_user(as_api_user: ClientFor) -> ClientFor:
+    return as_api_user
+
+
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def as_user(verified_client: ClientFor) -> ClientFor:
-    """A persona's verified client that asks for English and returns a 500 rather than raising it."""
-
-    def make(username: str) -> Client:
-        client = verified_client(username)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        client.raise_request_exception = False
-        return client
-
-    return make
 
 
 def send(client: Client, method: str, url: str, data: Any = None, **headers: str) -> Any:

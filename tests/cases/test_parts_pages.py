@@ -56,18 +56,6 @@ CONSENT_WITH_SHARES_QUERIES = 16
 
 
 @pytest.fixture
-def as_user(verified_client: ClientFor) -> ClientFor:
-    """A persona's verified client that asks for English, so messages can be compared as written."""
-
-    def make(username: str) -> Client:
-        client = verified_client(username)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
-
-
-@pytest.fixture
 def media(settings: Any, tmp_path: Path) -> Path:
     """Uploads go to a temporary directory, never to the real media root."""
     settings.MEDIA_ROOT = tmp_path

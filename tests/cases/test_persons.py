@@ -51,18 +51,6 @@ FRESH_NUMBER = identity_number(1998, 7, 7, 777)
 OTHER_FRESH_NUMBER = identity_number(1997, 3, 21, 555)
 
 
-@pytest.fixture
-def as_user(verified_client: ClientFor) -> ClientFor:
-    """A persona's verified client that asks for English, so messages can be compared as written."""
-
-    def make(username: str) -> Client:
-        client = verified_client(username)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
-
-
 def detail_url(person: Person) -> str:
     return f"/persons/{person.pk}/"
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -30,18 +29,6 @@ ClientFor = Callable[[str], Client]
 # may-change, owner agency, person, officer, session save).
 PERSON_PAGE_QUERIES = 23
 SECTION_PAGE_QUERIES = 15
-
-
-@pytest.fixture
-def as_user(verified_client: ClientFor) -> ClientFor:
-    """A persona's verified client that asks for English, so texts can be compared as written."""
-
-    def make(username: str) -> Client:
-        client = verified_client(username)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
 
 
 def section_url(section: Any) -> str:

@@ -45,18 +45,6 @@ OTHER_PROGRAM = ("nils", "maja")
 SECRET_NOTES = "Källa: informatör K-17."
 
 
-@pytest.fixture
-def as_user(verified_client: ClientFor) -> ClientFor:
-    """A persona's verified client that asks for English, so labels can be compared as written."""
-
-    def make(username: str) -> Client:
-        client = verified_client(username)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
-
-
 def page_url(section: Section) -> str:
     return reverse("cases:section-detail", kwargs={"kind": "police", "pk": section.pk})
 

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -29,16 +28,6 @@ ClientFor = Callable[[str], Client]
 # Measured with a warmed-up process, the same for 5 and for 50 shares: session, user, device, count,
 # page rows, list audit event, session save (3).
 SHARES_RECEIVED_QUERIES = 9
-
-
-@pytest.fixture
-def as_user(verified_client: ClientFor) -> ClientFor:
-    def make(username: str) -> Client:
-        client = verified_client(username)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
 
 
 def share_form(world: dict[str, Any], **changes: Any) -> dict[str, Any]:

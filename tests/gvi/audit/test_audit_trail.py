@@ -35,18 +35,6 @@ AUDIT_LIST_QUERIES = 9
 NON_AUDITORS = ("petra", "anders", "sara", "erik", "karin", "lena", "ada", "nils", "maja")
 
 
-@pytest.fixture
-def as_user(verified_client: ClientFor) -> ClientFor:
-    """A persona's verified client that asks for English, so messages can be compared as written."""
-
-    def make(username: str) -> Client:
-        client = verified_client(username)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
-
-
 def events(**filters: Any) -> Any:
     return AuditEvent.objects.filter(**filters)
 

@@ -36,18 +36,6 @@ PAGE_QUERY_BUDGET = 15
 OUTSIDERS = ("sara", "karin", "lena", "nils")
 
 
-@pytest.fixture
-def as_user(verified_client: ClientFor) -> ClientFor:
-    """A persona's verified client that asks for English, so messages can be compared as written."""
-
-    def make(username: str) -> Client:
-        client = verified_client(username)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
-
-
 def _pages(world: dict[str, Any]) -> list[str]:
     group, incident = world["malmo_group"], world["malmo_incident"]
     return [
