@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from cases.models import Person
 from gvi import access
+from gvi.accounts import selectors as accounts_selectors
 from gvi.accounts.models import Agency, Staff, Team
 from gvi.api import MAX_ID, PreconditionFailed, PreconditionRequired, ScopedViewSetMixin, etag, staff_of
 from gvi.audit.models import AuditAction
@@ -94,7 +95,7 @@ def visible_person(user: Staff, pk: int, *, action: str = "view", field: str = "
 
 def program_agency(user: Staff, pk: int, *, field: str) -> Agency:
     # Agencies are the program's structure, not case data: the services check the rest.
-    agency = Agency.objects.filter(programs__id=user.program_id or 0, pk=pk).first()
+    agency = accounts_selectors.program_agency(program_id=user.program_id, pk=pk)
     if agency is None:
         raise serializers.ValidationError({field: [CHOOSE_AGENCY]})
     return agency
@@ -102,7 +103,7 @@ def program_agency(user: Staff, pk: int, *, field: str) -> Agency:
 
 def program_agencies(user: Staff, pks: list[int], *, field: str) -> list[Agency]:
     wanted = set(pks)
-    agencies = list(Agency.objects.filter(programs__id=user.program_id or 0, pk__in=wanted)) if wanted else []
+    agencies = [a for pk in wanted if (a := accounts_selectors.program_agency(program_id=user.program_id, pk=pk))]
     if len(agencies) != len(wanted):
         raise serializers.ValidationError({field: [CHOOSE_AGENCY]})
     return agencies
@@ -110,7 +111,7 @@ def program_agencies(user: Staff, pks: list[int], *, field: str) -> list[Agency]
 
 def agency_team(agency: Agency, pk: int, *, field: str) -> Team:
     # Teams are the program's structure, not case data.
-    team = Team.objects.filter(agency=agency, pk=pk).first()
+    team = accounts_selectors.agency_team(agency=agency, pk=pk)
     if team is None:
         raise serializers.ValidationError({field: [CHOOSE_TEAM]})
     return team

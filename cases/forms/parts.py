@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Guardian, Person, PersonAlias, ShareSubject
 from gvi.accounts.models import Agency
+from gvi.accounts.selectors import other_agencies
 from gvi.mapping.forms import DateInput
 
 CHECKBOXES = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
@@ -74,7 +75,7 @@ class ConsentForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The program's agencies are its structure, not case data; the owning agency does not receive.
         recipients: Any = self.fields["recipients"]
-        recipients.queryset = Agency.objects.filter(programs=person.program_id).exclude(pk=person.owner_agency_id)
+        recipients.queryset = other_agencies(program_id=person.program_id, excluding_agency_id=person.owner_agency_id)
         guardian_field: Any = self.fields["guardians"]
         guardian_field.queryset = guardians
         if person.may_be_minor():

@@ -12,6 +12,7 @@ from cases.models import JournalNote
 from cases.models.sections import SECTION_KINDS
 from cases.services.sections import SECTION_FIELDS
 from gvi.accounts.models import Role, Staff
+from gvi.accounts.selectors import staff_with_role
 from gvi.mapping.forms import DateInput
 
 
@@ -22,11 +23,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 def probation_officers(user: Staff) -> QuerySet[Staff]:
     """The probation officers of the user's own agency (program structure, not case data)."""
-    if user.agency_id is None:
-        return Staff.objects.none()
-    return Staff.objects.filter(agency_id=user.agency_id, role=Role.PROBATION_OFFICER, is_active=True).order_by(
-        "last_name", "first_name", "id"
-    )
+    return staff_with_role(agency_id=user.agency_id, role=Role.PROBATION_OFFICER)
 
 
 class SectionForm(forms.Form):

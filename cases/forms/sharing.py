@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import ConcernReport, Consent, LegalBasis, Person, Share, ShareSubject
 from gvi.accounts.models import Agency, Team
+from gvi.accounts.selectors import other_agencies, other_teams
 from gvi.mapping.forms import DateInput
 
 # A new share is valid this long unless the sender chooses otherwise.
@@ -36,16 +37,11 @@ class ConsentChoiceField(forms.ModelChoiceField):
 
 def receiving_agencies(person: Person) -> QuerySet[Agency]:
     """The other agencies of the program (program structure, not case data)."""
-    return Agency.objects.filter(programs__id=person.program_id).exclude(pk=person.owner_agency_id).order_by("name")
+    return other_agencies(program_id=person.program_id, excluding_agency_id=person.owner_agency_id)
 
 
 def receiving_teams(person: Person) -> QuerySet[Team]:
-    return (
-        Team.objects.filter(agency__programs__id=person.program_id)
-        .exclude(agency_id=person.owner_agency_id)
-        .select_related("agency")
-        .order_by("agency__name", "name")
-    )
+    return other_teams(program_id=person.program_id, excluding_agency_id=person.owner_agency_id)
 
 
 class ShareForm(forms.Form):

@@ -27,6 +27,7 @@ from cases.models.sections import SECTION_KINDS
 from cases.models.sharing import end_of_day
 from gvi import access
 from gvi.accounts.models import Agency, Program, Staff, Team
+from gvi.accounts.selectors import other_agencies
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
 from gvi.uploads import MB, named, sniff
@@ -38,11 +39,6 @@ MAX_VALIDITY = timedelta(days=366)
 # OSL 10 kap. 18 a § covers only persons under this age.
 OSL_10_18A_AGE_LIMIT = 21
 TIDY_BATCH = 500
-
-
-def _program_agencies(program_id: int) -> Iterable[Agency]:
-    # Agencies and teams are the program's structure, not case data.
-    return Agency.objects.filter(programs__id=program_id)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -69,7 +65,11 @@ def consent_record(
     errors: dict[str, list[str]] = {}
     if given_on > timezone.localdate():
         errors["given_on"] = [_("The consent cannot be given in the future.")]
-    allowed_ids = {agency.pk for agency in _program_agencies(person.program_id)} - {person.owner_agency_id}
+    allowed_ids = set(
+        other_agencies(program_id=person.program_id, excluding_agency_id=person.owner_agency_id).values_list(
+            "pk", flat=True
+        )
+    )
     if not recipients:
         errors["recipients"] = [_("Choose at least one agency that may receive.")]
     elif any(agency.pk not in allowed_ids for agency in recipients):
@@ -158,7 +158,11 @@ def _validate_share(
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
-    allowed_ids = {agency.pk for agency in _program_agencies(person.program_id)} - {person.owner_agency_id}
+    allowed_ids = set(
+        other_agencies(program_id=person.program_id, excluding_agency_id=person.owner_agency_id).values_list(
+            "pk", flat=True
+        )
+    )
     if receiving_agency.pk not in allowed_ids:
         errors["receiving_agency"] = [_("Choose another agency of this program.")]
     if receiving_team is not None and receiving_team.agency_id != receiving_agency.pk:

@@ -1,13 +1,13 @@
 """Reads of accounts data. A user sees their own tokens only.
 
 Tokens are not case data and belong to one user, so these filter on the user directly rather than going
-through gvi/access.py (which governs case records)."""
+through gvi/access.py (which governs case records). Nor is the program's structure, below."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from gvi.accounts.models import ApiToken, Staff
+from gvi.accounts.models import Agency, ApiToken, Staff, Team
 
 
 def api_tokens_of(*, user: Staff) -> QuerySet[ApiToken]:
@@ -16,3 +16,38 @@ def api_tokens_of(*, user: Staff) -> QuerySet[ApiToken]:
 
 def api_token_of(*, user: Staff, pk: int) -> ApiToken | None:
     return ApiToken.objects.filter(user=user, pk=pk).first()
+
+
+# The program's structure (agencies, teams, staff by role) is not case data: forms, serializers and services
+# read it here to offer and check choices; the services still decide what may be done with them.
+
+
+def other_agencies(*, program_id: int | None, excluding_agency_id: int | None) -> QuerySet[Agency]:
+    """The agencies of a program other than one (the owning agency never receives its own share)."""
+    return Agency.objects.filter(programs__id=program_id or 0).exclude(pk=excluding_agency_id or 0).order_by("name")
+
+
+def other_teams(*, program_id: int | None, excluding_agency_id: int | None) -> QuerySet[Team]:
+    return (
+        Team.objects.filter(agency__programs__id=program_id or 0)
+        .exclude(agency_id=excluding_agency_id or 0)
+        .select_related("agency")
+        .order_by("agency__name", "name")
+    )
+
+
+def program_agency(*, program_id: int | None, pk: int) -> Agency | None:
+    return Agency.objects.filter(programs__id=program_id or 0, pk=pk).first()
+
+
+def agency_team(*, agency: Agency, pk: int) -> Team | None:
+    return Team.objects.filter(agency=agency, pk=pk).first()
+
+
+def staff_with_role(*, agency_id: int | None, role: str) -> QuerySet[Staff]:
+    """Active staff of an agency with a role (e.g. the probation officers a section may name)."""
+    if agency_id is None:
+        return Staff.objects.none()
+    return Staff.objects.filter(agency_id=agency_id, role=role, is_active=True).order_by(
+        "last_name", "first_name", "id"
+    )
