@@ -7,6 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Person case files")
 
     def ready(self) -> None:
-        from cases import panels
+        from cases import panels, timeline
 
         panels.register()
+        timeline.register()

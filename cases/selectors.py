@@ -23,10 +23,11 @@ from cases.models import (
     ShareSubject,
 )
 from cases.models.sections import SECTION_KINDS
+from cases.names import fold
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
-from gvi.audit.services import audit_record
+from gvi.audit.services import audit_record, identity_term_digest
 
 PERSON_SORTS = {
     "name": ("family_name", "given_name", "id"),
@@ -38,19 +39,85 @@ PERSON_SORTS = {
 }
 
 
+# A search looks at no more words than this (each one narrows it).
+SEARCH_WORDS = 6
+
+
 def person_list(*, user: Staff, sort: str = "name", term: str = "") -> QuerySet[Person]:
+    """Persons the user may see, optionally searched: an identity number in any common format (10 or 12
+    digits, with or without the dash; a birth date alone as YYYYMMDD or YYMMDD), a birth year, or names
+    and aliases (partial, case- and accent-insensitive: "ahmed" finds "Åhmed"). Words narrow each other:
+    "karlsson 2003" is the Karlssons born in 2003."""
     persons = access.visible(user, Person)
     term = term.strip()
     if term:
-        if looks_like_identity_number(term):
-            try:
-                persons = persons.filter(identity_number=parse_identity_number(term).canonical)
-            except ValidationError:
-                persons = persons.none()
-        else:
-            for word in term.split()[:4]:
-                persons = persons.filter(Q(given_name__icontains=word) | Q(family_name__icontains=word))
+        words = [term] if looks_like_identity_number(term) else fold(term).split()[:SEARCH_WORDS]
+        for word in words:
+            persons = persons.filter(_search_word(word))
     return persons.order_by(*PERSON_SORTS.get(sort, PERSON_SORTS["name"]))
+
+
+def _search_word(word: str) -> Q:
+    if looks_like_identity_number(word):
+        return _identity_number_matches(word)
+    if word.isdigit() and len(word) == 4:
+        return Q(birth_year=int(word))
+    return Q(search_key__contains=word)
+
+
+def _identity_number_matches(term: str) -> Q:
+    """A whole number matches its canonical form; a birth date alone matches the numbers that start with it."""
+    try:
+        return Q(identity_number=parse_identity_number(term).canonical)
+    except ValidationError:
+        pass
+    digits = "".join(ch for ch in term if ch.isascii() and ch.isdigit())
+    if len(digits) == 8:
+        return Q(identity_number__startswith=digits)
+    if len(digits) == 6:
+        return Q(identity_number__startswith=f"19{digits}") | Q(identity_number__startswith=f"20{digits}")
+    return Q(pk__in=[])
+
+
+def search_audit_detail(term: str) -> dict[str, Any]:
+    """What a search's audit event says about its term: an identity number only as a keyed HMAC, a name
+    only as its number of words. The term itself is never stored."""
+    if looks_like_identity_number(term):
+        return {"term_hmac": identity_term_digest(term)}
+    return {"term_words": len(term.split())}
+
+
+def person_duplicates(
+    *, user: Staff, given_name: str, family_name: str, identity_number: str | None, birth_year: int | None
+) -> QuerySet[Person]:
+    """Records the user may see that may be the same person as the one about to be registered: the same
+    identity number, or the same name and birth date (birth year when either has no number). Only what the
+    user may see is ever offered: another agency's record of the same person stays unknown."""
+    number = None
+    if identity_number:
+        try:
+            parsed = parse_identity_number(identity_number)
+        except ValidationError:
+            pass
+        else:
+            number, birth_year = parsed.canonical, birth_year or parsed.birth_year
+    same = Q(identity_number=number) if number else Q(pk__in=[])
+    name = fold(f"{given_name} {family_name}")
+    if name:
+        # The folded names, then the aliases: the same name, not a longer one that starts like it.
+        named = Q(search_key=name) | Q(search_key__startswith=f"{name} ")
+        if number:
+            same |= named & Q(identity_number__startswith=number[:8])
+        if birth_year:
+            same |= named & Q(birth_year=birth_year) & (Q(identity_number__isnull=True) if number else Q())
+    return access.visible(user, Person).filter(same).order_by("family_name", "given_name", "id")[:10]
+
+
+def person_record_ids(user: Staff, person: Person) -> list[int]:
+    """The records "the person" is for this user: their own record and the records of other agencies linked
+    to it by a share that still works."""
+    linked = active_shares(user).filter(recipient_person=person).values_list("person_id", flat=True)
+    return [person.pk, *sorted(set(linked) - {person.pk})]
 
 
 def person_recent(*, user: Staff, limit: int = 10) -> list[Person]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import parts, persons, sections, sharing
+from cases.views import merge, parts, persons, sections, sharing, subject_access, timeline
 
 app_name = "cases"
 
@@ -9,6 +9,13 @@ urlpatterns = [
     path("new/", persons.person_create, name="person-create"),
     path("<int:pk>/", persons.person_detail, name="person-detail"),
     path("<int:pk>/edit/", persons.person_edit, name="person-edit"),
+    path("<int:pk>/timeline/", timeline.person_timeline, name="person-timeline"),
+    path("<int:pk>/merge/", merge.person_merge, name="person-merge"),
+    # Subject access exports (registerutdrag): draft, secrecy review, release (cases/views/subject_access.py)
+    path("<int:pk>/subject-access/new/", subject_access.export_create, name="subject-access-create"),
+    path("subject-access/<int:pk>/", subject_access.export_review, name="subject-access-review"),
+    path("subject-access/<int:pk>/release/", subject_access.export_release, name="subject-access-release"),
+    path("subject-access/<int:pk>/download/<str:fmt>/", subject_access.export_download, name="subject-access-download"),
     # Photo, aliases, guardians, consents (cases/views/parts.py)
     path("<int:pk>/photo/", parts.person_photo, name="person-photo"),
     path("<int:pk>/photo/edit/", parts.person_photo_edit, name="person-photo-edit"),

@@ -62,6 +62,8 @@ _PERSON = "cases.person"
 _ALIAS = "cases.personalias"
 _GUARDIAN = "cases.guardian"
 _CONSENT = "cases.consent"
+_MERGE = "cases.personmerge"
+_SUBJECT_ACCESS = "cases.subjectaccessexport"
 _POLICE_SECTION = "cases.policesection"
 _SOCIAL_SECTION = "cases.socialsection"
 _PROBATION_SECTION = "cases.probationsection"
@@ -94,6 +96,8 @@ CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {
     _ALIAS: ("person", _PERSON),
     _GUARDIAN: ("person", _PERSON),
     _CONSENT: ("person", _PERSON),
+    _MERGE: ("kept", _PERSON),
+    _SUBJECT_ACCESS: ("person", _PERSON),
     _POLICE_NOTE: ("section", _POLICE_SECTION),
     _SOCIAL_NOTE: ("section", _SOCIAL_SECTION),
     _PROBATION_NOTE: ("section", _PROBATION_SECTION),
@@ -136,7 +140,8 @@ def _casework(kind: AgencyKind, *, own: Scope, identity: Scope, received: Scope)
     section, note = _SECTIONS[kind]
     table: dict[str, dict[str, Scope]] = {
         _PERSON: {"view": own, "add": own, "change": own, "view_identity": identity, "view_contact": OWN},
-        **{part: {"view": own, "add": own, "change": own} for part in (_ALIAS, _GUARDIAN, _CONSENT)},
+        **{part: {"view": own, "add": own, "change": own} for part in (_ALIAS, _GUARDIAN, _CONSENT, _SUBJECT_ACCESS)},
+        _MERGE: {"view": own},
         section: {"view": own, "add": own, "change": own},
         note: {"view": own, "add": own},
         _SHARE: {"view": received, "add": received, "change": received},
@@ -152,6 +157,17 @@ def _casework(kind: AgencyKind, *, own: Scope, identity: Scope, received: Scope)
     return table
 
 
+def _with_merge(
+    table: dict[str, dict[str, Scope]], extra: Mapping[str, Mapping[str, Scope]] | None = None
+) -> dict[str, dict[str, Scope]]:
+    """Merging two records of one person: for the roles that oversee the whole agency's records (the
+    service also needs "change" on both records). `extra`: more of the role's rows."""
+    table = {**table, **{label: dict(actions) for label, actions in (extra or {}).items()}}
+    table[_PERSON] = {**table[_PERSON], "merge": AGENCY}
+    table[_MERGE] = {**table[_MERGE], "add": AGENCY}
+    return table
+
+
 # The police work the group map together: the whole police agency sees and edits it.
 _MAPPING_EDITOR: Final[Mapping[str, Mapping[str, Scope]]] = {
     model: {"view": AGENCY, "add": AGENCY, "change": AGENCY, "export": AGENCY}
@@ -163,16 +179,16 @@ _COUNTS: Final[Mapping[str, Mapping[str, Scope]]] = {
 }
 
 POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
-    Role.POLICE_COORDINATOR: {
-        **_casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
-        **_MAPPING_EDITOR,
-    },
-    Role.POLICE_ANALYST: {
-        **_casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
-        **_MAPPING_EDITOR,
-    },
+    Role.POLICE_COORDINATOR: _with_merge(
+        _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY), _MAPPING_EDITOR
+    ),
+    Role.POLICE_ANALYST: _with_merge(
+        _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY), _MAPPING_EDITOR
+    ),
     Role.SOCIAL_WORKER: _casework(AgencyKind.MUNICIPALITY, own=TEAM, identity=TEAM, received=TEAM),
-    Role.EXIT_COORDINATOR: _casework(AgencyKind.MUNICIPALITY, own=AGENCY, identity=AGENCY, received=AGENCY),
+    Role.EXIT_COORDINATOR: _with_merge(
+        _casework(AgencyKind.MUNICIPALITY, own=AGENCY, identity=AGENCY, received=AGENCY)
+    ),
     Role.PROBATION_OFFICER: _casework(AgencyKind.PRISON_SERVICE, own=OWN, identity=TEAM, received=TEAM),
     Role.PROGRAM_LEAD: dict(_COUNTS),
     Role.AUDITOR: {

@@ -15,6 +15,10 @@ from cases.api import (
     ShareViewSet,
     SocialSectionViewSet,
 )
+from cases.api.merge import PersonMergeView
+from cases.api.search import PersonSearchView
+from cases.api.subject_access import SubjectAccessViewSet
+from cases.api.timeline import PersonTimelineView
 from gvi.mapping.api import GroupViewSet, IncidentViewSet, MembershipViewSet, NetworkView, RelationViewSet
 
 router = DefaultRouter()
@@ -25,6 +29,7 @@ router.register("guardians", GuardianViewSet, basename="guardian")
 router.register("sections/police", PoliceSectionViewSet, basename="policesection")
 router.register("sections/social", SocialSectionViewSet, basename="socialsection")
 router.register("sections/probation", ProbationSectionViewSet, basename="probationsection")
+router.register("subject-access", SubjectAccessViewSet, basename="subjectaccessexport")
 router.register("consents", ConsentViewSet, basename="consent")
 router.register("shares", ShareViewSet, basename="share")
 router.register("concerns", ConcernViewSet, basename="concernreport")
@@ -36,6 +41,10 @@ router.register("incidents", IncidentViewSet, basename="incident")
 app_name = "api"
 
 urlpatterns = [
+    # Before the router: "persons/search/" is not a person id.
+    path("persons/search/", PersonSearchView.as_view(), name="person-search"),
+    path("persons/<int:pk>/timeline/", PersonTimelineView.as_view(), name="person-timeline"),
+    path("persons/<int:pk>/merge/", PersonMergeView.as_view(), name="person-merge"),
     path("", include(router.urls)),
     path("mapping/network/", NetworkView.as_view(), name="mapping-network"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -338,6 +338,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["gvi.accounts.api_auth.IsVerifiedStaff"],
+    # Choice sets that share a field name ("status") get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "GroupStatusEnum": "gvi.mapping.models.GroupStatus",
+        "SubjectAccessStatusEnum": "cases.models.disclosure.SubjectAccessExport.Status",
+    },
 }
 API_TOKEN_LIFETIME = timedelta(days=env_int("API_TOKEN_DAYS", 30))
 

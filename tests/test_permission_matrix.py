@@ -10,8 +10,12 @@ from django.urls import reverse
 
 import tests.cases.matrix
 import tests.cases.matrix_api
+import tests.cases.matrix_merge
 import tests.cases.matrix_parts
+import tests.cases.matrix_search
 import tests.cases.matrix_sections
+import tests.cases.matrix_subject_access
+import tests.cases.matrix_timeline
 import tests.gvi.mapping.matrix
 import tests.gvi.matrix
 from gvi.accounts.services import api_token_issue
@@ -36,6 +40,10 @@ def test_out_of_scope_objects_exist(scope: dict[str, Any]) -> None:
         *tests.cases.matrix_parts.SUBJECTS,
         *tests.cases.matrix_sections.SUBJECTS,
         *tests.cases.matrix_api.SUBJECTS,
+        *tests.cases.matrix_merge.SUBJECTS,
+        *tests.cases.matrix_search.SUBJECTS,
+        *tests.cases.matrix_subject_access.SUBJECTS,
+        *tests.cases.matrix_timeline.SUBJECTS,
         *tests.gvi.mapping.matrix.MAPPING_SUBJECTS,
         "petra_token",
     ):

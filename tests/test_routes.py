@@ -13,8 +13,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 import tests.cases.matrix
 import tests.cases.matrix_api
+import tests.cases.matrix_merge
 import tests.cases.matrix_parts
+import tests.cases.matrix_search
 import tests.cases.matrix_sections
+import tests.cases.matrix_subject_access
+import tests.cases.matrix_timeline
 import tests.gvi.mapping.matrix
 import tests.gvi.matrix  # noqa: F401
 from tests.matrix import COVERED_ELSEWHERE, COVERED_PREFIXES, PUBLIC_ROUTES, ROWS

@@ -40,7 +40,7 @@ from gvi import access
 from gvi.accounts.models import Staff
 from gvi.api import RecordViewSet, etag, staff_of
 from gvi.audit.models import AuditAction
-from gvi.audit.services import audit_record
+from gvi.audit.services import audit_record, audit_shown
 from gvi.uploads import download
 
 CONTACT_HIDDEN = _("Only the owning caseworker may change the contact details of a protected identity.")
@@ -109,6 +109,13 @@ class PersonSerializer(ContactMaskMixin, serializers.ModelSerializer[Person]):
     phone = _contact_field(40)
     email = _email_field()
     aliases = serializers.SerializerMethodField(help_text="Aliases and nicknames (change them at /api/aliases/).")
+    confirm_new = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="On create: register a new person even though records you may see look like the same person "
+        "(without it such a create answers 409 with those records). Ignored on update.",
+    )
     has_photo = serializers.SerializerMethodField(help_text="Download, upload or remove it at photo/.")
 
     class Meta:
@@ -126,6 +133,7 @@ class PersonSerializer(ContactMaskMixin, serializers.ModelSerializer[Person]):
             "email",
             "aliases",
             "has_photo",
+            "confirm_new",
             "version",
             "created_at",
             "updated_at",
@@ -163,6 +171,44 @@ class PersonSerializer(ContactMaskMixin, serializers.ModelSerializer[Person]):
 
     def to_representation(self, instance: Person) -> dict[str, Any]:
         return self.masked(instance, super().to_representation(instance))
+
+
+class DuplicateSerializer(serializers.ModelSerializer[Person]):
+    class Meta:
+        model = Person
+        fields = ["id", "given_name", "family_name", "birth_year"]
+        read_only_fields = fields
+
+
+class DuplicatesSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+    duplicates = DuplicateSerializer(many=True)
+
+
+DUPLICATES_FOUND = _(
+    "Records you may see look like the same person (the same identity number, or the same name and birth date). "
+    'Use one of them, or send "confirm_new": true to register a new person.'
+)
+DUPLICATE_CHECK = "duplicate check"
+
+
+class DuplicatesFound(Exception):
+    def __init__(self, duplicates: list[Person]) -> None:
+        super().__init__("duplicates found")
+        self.duplicates = duplicates
+
+
+def _possible_duplicates(user: Staff, data: dict[str, Any]) -> list[Person]:
+    """Records the caller may see that may be the person about to be registered."""
+    return list(
+        selectors.person_duplicates(
+            user=user,
+            given_name=data.get("given_name", ""),
+            family_name=data.get("family_name", ""),
+            identity_number=data.get("identity_number"),
+            birth_year=data.get("birth_year"),
+        )
+    )
 
 
 class PersonListFilterSerializer(serializers.Serializer[Any]):
@@ -214,10 +260,38 @@ class PersonViewSet(RecordViewSet):
         person = self.for_response(user, person)
         return Response(self.get_serializer(person).data, headers={"ETag": etag(person)})
 
+    @extend_schema(
+        description="Register a person. When records you may see have the same identity number, or the same "
+        'name and birth date, the answer is 409 with those records, unless the body says "confirm_new": true.',
+        responses={201: PersonSerializer, 409: DuplicatesSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().create(request, *args, **kwargs)
+        except DuplicatesFound as found:
+            body = {
+                "detail": str(DUPLICATES_FOUND),
+                "duplicates": DuplicateSerializer(found.duplicates, many=True).data,
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
+
     def create_record(self, user: Staff, data: dict[str, Any]) -> Person:
+        if not data.pop("confirm_new", False):
+            duplicates = _possible_duplicates(user, data)
+            number = data.get("identity_number")
+            # A record with the same number is not a maybe: the service refuses a second one (400).
+            if duplicates and not any(number and d.identity_number == number for d in duplicates):
+                audit_shown(
+                    actor=user,
+                    object_type=Person._meta.label_lower,
+                    ids=[p.pk for p in duplicates],
+                    purpose=DUPLICATE_CHECK,
+                )
+                raise DuplicatesFound(duplicates)
         return services.person_create(actor=user, purpose=PURPOSE, **data)
 
     def update_record(self, user: Staff, obj: Person, data: dict[str, Any]) -> Person:
+        data.pop("confirm_new", None)
         return services.person_update(actor=user, person=obj, version=obj.version, purpose=PURPOSE, **data)
 
     # The photo: download, upload (multipart), remove ----------------------------------------------

@@ -61,3 +61,10 @@ class PersonForm(forms.Form):
 
 class PersonSearchForm(forms.Form):
     term = forms.CharField(label=_("Name or identity number"), max_length=100, required=False)
+
+
+class NewPersonConfirmForm(forms.Form):
+    """Shown with the records that may be the same person: registering a new one anyway is a choice the
+    user makes, not a default."""
+
+    confirm_new = forms.BooleanField(label=_("None of these: register a new person"), required=False)

@@ -1,6 +1,7 @@
 """Person case files: each agency's own record of a person, its sections, journal notes, consents, shares
 and reports of concern. See the module of each part."""
 
+from cases.models.disclosure import PersonMerge, SubjectAccessExport
 from cases.models.persons import Guardian, Person, PersonAlias, PersonGroupObjectPermission, PersonUserObjectPermission
 from cases.models.sections import (
     JournalNote,
@@ -41,6 +42,7 @@ __all__ = [
     "Person",
     "PersonAlias",
     "PersonGroupObjectPermission",
+    "PersonMerge",
     "PersonUserObjectPermission",
     "PoliceNote",
     "PoliceSection",
@@ -59,4 +61,5 @@ __all__ = [
     "SocialSection",
     "SocialSectionGroupObjectPermission",
     "SocialSectionUserObjectPermission",
+    "SubjectAccessExport",
 ]

@@ -48,6 +48,8 @@ class Person(AgencyRecord):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     photo = models.FileField(_("photo"), upload_to=photo_path, blank=True, max_length=200)
+    # Names and aliases folded for search (cases.names.fold); kept up to date by the services.
+    search_key = models.CharField(max_length=1000, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]

@@ -5,6 +5,7 @@ sharing: consents and shares · concern: reports of concern.
 """
 
 from cases.services.concern import concern_assess, concern_file, concern_receive
+from cases.services.merge import person_merge
 from cases.services.persons import (
     CONTACT_FIELDS,
     EDITABLE_FIELDS,
@@ -27,6 +28,7 @@ from cases.services.sharing import (
     share_revoke,
     shares_tidy,
 )
+from cases.services.subject_access import subject_access_create, subject_access_redact, subject_access_release
 
 __all__ = [
     "CONTACT_FIELDS",
@@ -43,6 +45,7 @@ __all__ = [
     "guardian_remove",
     "note_add",
     "person_create",
+    "person_merge",
     "person_photo_remove",
     "person_photo_set",
     "person_update",
@@ -52,4 +55,7 @@ __all__ = [
     "share_link",
     "share_revoke",
     "shares_tidy",
+    "subject_access_create",
+    "subject_access_redact",
+    "subject_access_release",
 ]

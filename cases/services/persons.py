@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from cases.identity import parse_identity_number
 from cases.models import Guardian, Person, PersonAlias
 from cases.models.persons import CONTACT_FIELDS
+from cases.names import search_key
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
@@ -39,6 +40,13 @@ EDITABLE_FIELDS = (
     *CONTACT_FIELDS,
 )
 PHOTO_MAX_BYTES = 5 * MB
+
+
+def refresh_search_key(person: Person) -> None:
+    """Keep the folded names and aliases that search looks in up to date (after any change to them)."""
+    aliases = list(PersonAlias.objects.filter(person_id=person.pk).values_list("name", flat=True))
+    person.search_key = search_key(person.given_name, person.family_name, *aliases)
+    Person.objects.filter(pk=person.pk).update(search_key=person.search_key)
 
 
 def contact_visible(user: Staff, person: Person) -> bool:
@@ -94,6 +102,7 @@ def person_create(
         phone=phone.strip(),
         email=email.strip(),
         created_by=actor,
+        search_key=search_key(given_name, family_name),
         **identity,
     )
     person.full_clean(validate_constraints=False)
@@ -137,6 +146,7 @@ def person_update(*, actor: Staff, person: Person, version: int, purpose: str = 
     candidate.full_clean(validate_unique=False, validate_constraints=False)
     changed = sorted(field for field in EDITABLE_FIELDS if merged[field] != getattr(person, field))
     fresh = update_versioned(person, expected_version=version, changes=merged)
+    refresh_search_key(fresh)
     # Field names only: the audit trail must not become a second copy of the data.
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=fresh, purpose=purpose, detail={"fields": changed})
     return fresh
@@ -159,6 +169,7 @@ def alias_add(*, actor: Staff, person: Person, name: str, kind: str = PersonAlia
     alias = PersonAlias(person=person, name=name, kind=kind, created_by=actor)
     alias.full_clean(validate_constraints=False)
     save_new_unique(alias, field="name", message=_("The person already has this alias."))
+    refresh_search_key(person)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=alias, purpose="casework", detail={"person": person.pk})
     return alias
 
@@ -170,6 +181,7 @@ def alias_remove(*, actor: Staff, alias: PersonAlias) -> None:
         actor=actor, action=AuditAction.DELETE, obj=alias, purpose="casework", detail={"person": alias.person_id}
     )
     alias.delete()
+    refresh_search_key(alias.person)
 
 
 @transaction.atomic

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,19 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cases import selectors, services
-from cases.forms import PersonForm, PersonSearchForm
-from cases.identity import looks_like_identity_number
-from cases.models import ConcernReport, Person, Share
+from cases.forms import NewPersonConfirmForm, PersonForm, PersonSearchForm
+from cases.models import ConcernReport, Person, PersonAlias, Share, SubjectAccessExport
 from cases.models.sections import SECTION_KINDS
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
-from gvi.audit.services import audit_record, identity_term_digest
+from gvi.audit.services import audit_record, audit_shown
 from gvi.pages import (
     add_service_errors,
     audit_list,
     audit_shown_on,
-    chosen_sort,
     form_values,
     paginate,
     versioned_edit,
@@ -37,27 +38,58 @@ def _staff(request: HttpRequest) -> Staff:
     return request.user
 
 
+# The purpose the duplicate check on registration writes on the records it offers.
+DUPLICATE_CHECK = "duplicate check"
+
+
+def _list_sort(request: HttpRequest) -> str:
+    """A sort in the URL (a column header) wins; a search or a page of results carries it in the form."""
+    asked = request.GET.get("sort") or request.POST.get("sort", "")
+    return asked if asked in selectors.PERSON_SORTS else "name"
+
+
+def _columns(sort: str) -> list[dict[str, str]]:
+    """The list's column headers: label, the sort a click asks for, and the current order for aria-sort."""
+    labels = {"name": _("Name"), "born": _("Birth year"), "": _("Identity number"), "created": _("Registered")}
+    columns = []
+    for key, label in labels.items():
+        ascending, descending = sort == key, sort == f"-{key}"
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "target": f"-{key}" if ascending else key,
+                "aria": "ascending" if ascending else "descending" if descending else "",
+                "arrow": " ▲" if ascending else " ▼" if descending else "",
+            }
+        )
+    return columns
+
+
 @require_http_methods(["GET", "POST"])
 def person_list(request: HttpRequest) -> HttpResponse:
-    """Persons the user may see. Searches come by POST so that names and numbers stay out of URLs and logs."""
+    """Persons the user may see. Searches come by POST so that names and numbers stay out of URLs and logs;
+    their pages and sort orders are asked for by POST too, carrying the term along."""
     user = _staff(request)
     access.require(user, "view", Person)
-    sort = chosen_sort(request, selectors.PERSON_SORTS, "name")
+    sort = _list_sort(request)
     search = PersonSearchForm(request.POST if request.method == "POST" else None)
-    term = search.cleaned_data["term"] if search.is_bound and search.is_valid() else ""
-    page = paginate(request, selectors.person_list(user=user, sort=sort, term=term))
+    term = search.cleaned_data["term"].strip() if search.is_bound and search.is_valid() else ""
+    persons = selectors.person_list(user=user, sort=sort, term=term)
     if term:
-        detail = (
-            {"term_hmac": identity_term_digest(term)}
-            if looks_like_identity_number(term)
-            else {"term_words": len(term.split())}
-        )
+        # A person found by an alias shows it, so the user sees why they were found.
+        aliases = access.visible(user, PersonAlias).order_by("name", "id")
+        persons = persons.prefetch_related(Prefetch("aliases", queryset=aliases, to_attr="visible_aliases"))
+    page = paginate(request, persons)
+    if term:
+        detail = selectors.search_audit_detail(term)
         audit_list(request, Person, page, purpose=PURPOSE, action=AuditAction.SEARCH, detail=detail)
     else:
         audit_list(request, Person, page, purpose=PURPOSE)
     context = {
         "page": page,
         "sort": sort,
+        "columns": _columns(sort),
         "search": search if search.is_bound else PersonSearchForm(),
         "term": term,
         "can_add": access.can(user, "add", Person),
@@ -100,6 +132,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "person": person,
         "can_change": can_change,
+        "can_merge": can_change and access.role_allows(user, "merge", Person),
+        "can_export": can_change and access.role_allows(user, "add", SubjectAccessExport),
         "contact_visible": services.contact_visible(user, person),
         "sections": sections,
         "openable_kinds": [
@@ -124,21 +158,58 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/person_detail.html", context)
 
 
+def _offered_duplicates(user: Staff, values: dict[str, Any]) -> list[Person]:
+    """Records the user may see that may be the person about to be registered; offering them is a look."""
+    duplicates = list(
+        selectors.person_duplicates(
+            user=user,
+            given_name=values["given_name"],
+            family_name=values["family_name"],
+            identity_number=values.get("identity_number"),
+            birth_year=values.get("birth_year"),
+        )
+    )
+    audit_shown(
+        actor=user, object_type=Person._meta.label_lower, ids=[p.pk for p in duplicates], purpose=DUPLICATE_CHECK
+    )
+    return duplicates
+
+
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest) -> HttpResponse:
+    """Register a person. A record the user may see with the same number, or the same name and birth date,
+    is offered first; a new record is made only when the user says it is none of them."""
     user = _staff(request)
     access.require(user, "add", Person)
     form = PersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_create(actor=user, **form_values(form))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The person is registered."))
-            return redirect("cases:person-detail", pk=person.pk)
+    confirm = NewPersonConfirmForm(request.POST or None)
+    duplicates: list[Person] = []
+    clash = False
+    if request.method == "POST" and form.is_valid() and confirm.is_valid():
+        values = form_values(form)
+        if not confirm.cleaned_data["confirm_new"]:
+            duplicates = _offered_duplicates(user, values)
+        # A record with the same number is not a maybe: the service refuses a second one, and says so.
+        clash = any(
+            values.get("identity_number") and d.identity_number == values["identity_number"] for d in duplicates
+        )
+        if not duplicates or clash:
+            try:
+                person = services.person_create(actor=user, **values)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The person is registered."))
+                return redirect("cases:person-detail", pk=person.pk)
     crumbs = [(reverse("cases:person-list"), _("Persons")), (None, _("Register a person"))]
-    return render(request, "cases/person_form.html", {"form": form, "person": None, "crumbs": crumbs})
+    context = {
+        "form": form,
+        "person": None,
+        "duplicates": duplicates,
+        "confirm": NewPersonConfirmForm() if duplicates and not clash else None,
+        "crumbs": crumbs,
+    }
+    return render(request, "cases/person_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])

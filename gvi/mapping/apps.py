@@ -8,6 +8,7 @@ class MappingConfig(AppConfig):
     verbose_name = _("Group mapping")
 
     def ready(self) -> None:
-        from gvi.mapping import panels
+        from gvi.mapping import panels, timeline
 
         panels.register()
+        timeline.register()
