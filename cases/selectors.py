@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,7 @@ def person_list(*, user: Staff, sort: str = "name", term: str = "") -> QuerySet[
 def _search_word(word: str) -> Q:
     if looks_like_identity_number(word):
         return _identity_number_matches(word)
-    if word.isdigit() and len(word) == 4:
+    if word.isascii() and word.isdigit() and len(word) == 4:
         return Q(birth_year=int(word))
     return Q(search_key__contains=word)
 
@@ -323,3 +324,12 @@ def concern_for(user: Staff, pk: Any, *, purpose: str) -> tuple[ConcernReport, b
         audit_record(actor=user, action=AuditAction.VIEW, obj=report, purpose=purpose, detail={"access": "view"})
         return report, True
     return access.get_visible_or_404(user, ConcernReport, pk, action="view_status", purpose=purpose), False
+
+
+def visible_person_ids(user: Staff, ids: Iterable[int | None]) -> set[int]:
+    """Which of these person records the user may open (e.g. the records shares are linked to: a linked
+    record of a colleague outside the user's scope must not be revealed by the link)."""
+    wanted = {pk for pk in ids if pk is not None}
+    if not wanted:
+        return set()
+    return set(access.visible(user, Person).filter(pk__in=wanted).values_list("pk", flat=True))

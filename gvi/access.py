@@ -462,6 +462,16 @@ def revoke(obj: models.Model, *, to: Grantee, actions: Iterable[str], basis: str
     )
 
 
+def granted_to[M: models.Model](model: type[M], *, to: Team | Agency, action: str = "view") -> QuerySet[M]:
+    """Root objects of `model` granted (unexpired) to a team's or an agency's group: what reaches that group,
+    whoever its members are. Services use it to act for a group (e.g. a share's receiving team)."""
+    permission_id = _permission_id(model, codename(model, action))
+    grants = get_group_obj_perms_model(model)._default_manager.filter(  # type: ignore[arg-type]
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()), group_id=to.group_id, permission_id=permission_id
+    )
+    return model._default_manager.filter(pk__in=grants.values("content_object_id"))
+
+
 def grant_to_owner(obj: models.Model, *, actor: Staff, basis: str) -> None:
     """The grants a new record gets: its creator, the creator's team and agency (see OWNER_ACTIONS)."""
     names = _check_grantable(obj, OWNER_ACTIONS[obj._meta.label_lower])

@@ -19,6 +19,7 @@ from cases import selectors, services
 from cases.api.base import PURPOSE, id_field, visible_person
 from cases.api.persons import PersonSerializer
 from cases.models import Person
+from cases.services.merge import visible_moves
 from gvi import access
 from gvi.api import PreconditionFailed, etag, staff_of
 from gvi.concurrency import StaleVersion
@@ -59,6 +60,7 @@ class PersonMergeView(APIView):
         body = PersonMergeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         remove = visible_person(user, body.validated_data["remove"], action="change", field="remove")
+        shown = visible_moves(user, remove)
         try:
             person, merge = services.person_merge(
                 actor=user, keep=keep, remove=remove, keep_version=body.validated_data["keep_version"]
@@ -69,6 +71,7 @@ class PersonMergeView(APIView):
         data = {
             "person": PersonSerializer(person, context={"request": request}).data,
             "merge": merge.pk,
-            "moved": merge.moved,
+            # What the user may see of what moved (another agency's rows linked to the record are not theirs).
+            "moved": shown,
         }
         return Response(data, headers={"ETag": etag(person)})

@@ -196,6 +196,18 @@ class ConsentViewSet(CaseViewSet):
 # Shares
 
 
+class ShareListSerializer(serializers.ListSerializer[Any]):
+    """Finds in one query which linked records of the listed shares the user may open."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        shares = list(data.all() if hasattr(data, "all") else data)
+        user = staff_of(self.context["request"])
+        self.child.context["visible_links"] = selectors.visible_person_ids(  # type: ignore[index,union-attr]
+            user, [share.recipient_person_id for share in shares]
+        )
+        return super().to_representation(shares)
+
+
 class ShareSerializer(serializers.ModelSerializer[Share]):
     person = id_field(source="person_id", help_text="The sending agency's record of the person.")
     receiving_agency = id_field(source="receiving_agency_id")
@@ -218,6 +230,7 @@ class ShareSerializer(serializers.ModelSerializer[Share]):
 
     class Meta:
         model = Share
+        list_serializer_class = ShareListSerializer
         fields = [
             "id",
             "direction",
@@ -248,8 +261,14 @@ class ShareSerializer(serializers.ModelSerializer[Share]):
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_recipient_person(self, obj: Share) -> int | None:
-        # The sender never learns whether the recipient linked the share to a record of its own.
-        return obj.recipient_person_id if self._received(obj) else None
+        # The sender never learns whether the recipient linked the share to a record of its own; a
+        # recipient learns of the linked record only if they may open it.
+        if not self._received(obj):
+            return None
+        visible = self.context.get("visible_links")
+        if visible is None:
+            visible = selectors.visible_person_ids(staff_of(self.context["request"]), [obj.recipient_person_id])
+        return obj.recipient_person_id if obj.recipient_person_id in visible else None
 
 
 class ShareFilterSerializer(serializers.Serializer[Any]):

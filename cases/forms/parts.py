@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Guardian, Person, PersonAlias, ShareSubject
 from gvi.accounts.models import Agency
 from gvi.accounts.selectors import other_agencies
+from gvi.formfields import IdsChoiceField
 from gvi.mapping.forms import DateInput
 
 CHECKBOXES = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
@@ -48,14 +49,14 @@ class ConsentForm(forms.Form):
     consented."""
 
     given_on = forms.DateField(label=_("Given on"), widget=DateInput)
-    recipients = forms.ModelMultipleChoiceField(
+    recipients = IdsChoiceField(
         label=_("Agencies that may receive"),
         queryset=Agency.objects.none(),
         widget=CHECKBOXES,
         error_messages={"invalid_choice": _("Choose other agencies of this program.")},
     )
     subjects = forms.MultipleChoiceField(label=_("What may be shared"), choices=ShareSubject.choices, widget=CHECKBOXES)
-    guardians = forms.ModelMultipleChoiceField(
+    guardians = IdsChoiceField(
         label=_("Guardians who consented"),
         queryset=Guardian.objects.none(),
         required=False,

@@ -67,11 +67,16 @@ class MergePlan:
     duplicates: dict[str, int] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
 
-    def rows(self) -> list[tuple[str, int, int]]:
-        """(what, how many move, how many duplicates are dropped), for the confirmation page."""
+    def rows(self, shown: dict[str, int]) -> list[tuple[str, int, int]]:
+        """(what, how many move, how many duplicates are dropped) for the confirmation page, of the rows the
+        viewer may see (`shown`: visible_moves)."""
         names = {relation.label: str(relation.model._meta.verbose_name_plural) for relation in person_relations()}
-        labels = sorted(set(self.moves) | set(self.duplicates), key=lambda label: names[label])
-        return [(names[label], self.moves.get(label, 0), self.duplicates.get(label, 0)) for label in labels]
+        duplicates = {label: n for label, n in self.duplicates.items() if label in shown}
+        labels = sorted(set(shown) | set(duplicates), key=lambda label: names[label])
+        return [
+            (names[label], max(shown.get(label, 0) - duplicates.get(label, 0), 0), duplicates.get(label, 0))
+            for label in labels
+        ]
 
 
 def person_relations() -> list[Relation]:
@@ -132,9 +137,23 @@ def _conflict_message(relation: Relation) -> str:
     return _("Both records have %(what)s that cannot be combined.") % {"what": relation.model._meta.verbose_name_plural}
 
 
+def visible_moves(actor: Staff, remove: Person) -> dict[str, int]:
+    """What the actor may see of the rows a merge moves, by model label: the confirmation page and the API
+    show these counts (a share another agency linked to the record is not the actor's to know of)."""
+    counts: dict[str, int] = {}
+    for relation in person_relations():
+        if access.role_allows(actor, "view", relation.model):
+            rows = access.visible(actor, relation.model).filter(**{relation.field.attname: remove.pk})
+            count = rows.count()
+            if count:
+                counts[relation.label] = counts.get(relation.label, 0) + count
+    return counts
+
+
 def person_merge_plan(*, keep: Person, remove: Person) -> MergePlan:
-    """What merging `remove` into `keep` would move, drop and refuse. The caller has checked that the actor
-    may merge both records (person_merge checks again). One count per relation: bounded queries."""
+    """What merging `remove` into `keep` would move, drop and refuse (all rows, for the service; the pages
+    show `visible_moves`). The caller has checked that the actor may merge both records (person_merge
+    checks again). One count per relation: bounded queries."""
     plan = MergePlan(keep=keep, remove=remove)
     for relation in person_relations():
         count = relation.rows_of(remove).count()
@@ -168,6 +187,10 @@ def _filled_gaps(keep: Person, remove: Person) -> dict[str, Any]:
         identity = parse_identity_number(remove.identity_number)
         changes.update(identity_number=identity.canonical, birth_year=identity.birth_year)
     for name in GAP_FIELDS:
+        # A protected record's contact details are its owning caseworker's: they do not pass to a record
+        # whose caseworker never saw them.
+        if name in CONTACT_FIELDS and remove.protected_identity:
+            continue
         if not getattr(keep, name) and getattr(remove, name):
             changes[name] = getattr(remove, name)
     if not keep.photo and remove.photo:
@@ -199,7 +222,8 @@ def _carry_grants(*, actor: Staff, keep: Person, remove: Person, shares: list[Sh
         if creator.team is not None:
             owners.append(creator.team)
         for owner in owners:
-            actions = access.OWNER_ACTIONS[Person._meta.label_lower]
+            # Not `view_contact`: the kept record's protected contact details stay its own caseworker's.
+            actions = ("view", "change")
             access.grant(keep, to=owner, actions=actions, basis="merge: owner of the removed record", actor=actor)
     for share in shares:
         if share.is_active():

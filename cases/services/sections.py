@@ -83,6 +83,12 @@ def section_update(*, actor: Staff, section: Section, version: int, **changes: A
     fresh = update_versioned(section, expected_version=version, changes=merged)
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=fresh, purpose=PURPOSE, detail={"fields": changed})
     if "probation_officer" in changed:
+        # A probation officer sees their own clients: the officer taken off the client loses the section.
+        former = getattr(section, "probation_officer", None)
+        if former is not None:
+            access.revoke(
+                section, to=former, actions=("view", "change"), basis="probation officer changed", actor=actor
+            )
         _grant_officer(fresh, actor=actor)
     return fresh
 

@@ -245,7 +245,7 @@ def share_create(
         purpose=purpose.strip(),
         note_to_recipient=note_to_recipient.strip(),
         valid_until=valid_until,
-        recipient_person=_same_person_at(receiving_agency, person),
+        recipient_person=_same_person_at(receiving_team or receiving_agency, person),
         created_by=actor,
     )
     share.full_clean()
@@ -271,15 +271,19 @@ def share_create(
     return share
 
 
-def _same_person_at(agency: Agency, person: Person) -> Person | None:
-    """The receiving agency's own record with the same identity number, if it has one. Only the recipient
-    ever sees this link; the sender does not learn whether it exists."""
+def _same_person_at(recipient: Team | Agency, person: Person) -> Person | None:
+    """The receiving agency's own record with the same identity number, if it reaches the recipient (the
+    receiving team, or the whole agency). Only the recipient ever sees this link; the sender does not learn
+    whether it exists, and a record of another team of the receiving agency is never linked."""
     if not person.identity_number:
         return None
-    # A system-side lookup across agencies, never shown to the actor (see the docstring).
-    return Person.objects.filter(
-        program_id=person.program_id, owner_agency=agency, identity_number=person.identity_number
-    ).first()
+    agency_id = recipient.agency_id if isinstance(recipient, Team) else recipient.pk
+    # A system-side lookup for the recipient, never shown to the actor (see the docstring).
+    return (
+        access.granted_to(Person, to=recipient)
+        .filter(program_id=person.program_id, owner_agency_id=agency_id, identity_number=person.identity_number)
+        .first()
+    )
 
 
 def _grant_share(share: Share, section: Section | None, *, actor: Staff) -> None:

@@ -21,7 +21,7 @@ from cases import selectors, services
 from cases.forms import PersonSearchForm
 from cases.identity import looks_like_identity_number
 from cases.models import Person
-from cases.services.merge import person_merge_plan
+from cases.services.merge import person_merge_plan, visible_moves
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
@@ -112,7 +112,7 @@ def _confirm(
         "keep": keep,
         "remove": remove,
         "records": records,
-        "plan_rows": plan.rows(),
+        "plan_rows": plan.rows(visible_moves(user, remove)),
         "conflicts": plan.conflicts,
         "form": form,
         "keep_version": keep.version,
@@ -137,7 +137,8 @@ def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
         if action == "choose":
             return _confirm(request, user, keep, remove, form)
         try:
-            kept, merge = services.person_merge(
+            shown = visible_moves(user, remove)
+            kept, _merge = services.person_merge(
                 actor=user,
                 keep=keep,
                 remove=remove,
@@ -152,7 +153,7 @@ def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
             return _confirm(request, user, keep, remove, form)
-        moved = sum(merge.moved.values())
+        moved = sum(shown.values())
         messages.success(
             request,
             _("The records are merged: %(count)s linked rows moved to this record.") % {"count": moved},

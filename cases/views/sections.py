@@ -23,6 +23,7 @@ from cases.selectors import SectionView
 from cases.services.sections import SECTION_FIELDS
 from gvi import access
 from gvi.accounts.models import Staff
+from gvi.api import MAX_ID
 from gvi.mapping.models import GroupMembership
 from gvi.mapping.selectors import person_memberships
 from gvi.pages import add_service_errors, audit_shown_on, form_values, paginate, versioned_edit
@@ -195,7 +196,11 @@ def note_add(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         corrected = None
         corrects_id = request.GET.get("corrects")
         if corrects_id:
-            corrected = notes.filter(pk=corrects_id).first() if corrects_id.isdigit() else None
+            corrected = (
+                notes.filter(pk=corrects_id).first()
+                if corrects_id.isascii() and corrects_id.isdigit() and int(corrects_id) <= MAX_ID
+                else None
+            )
             if corrected is None:
                 raise Http404
         initial = {"text": corrected.text, "corrects": corrected.pk} if corrected else {}

@@ -103,6 +103,7 @@ def share_detail(request: HttpRequest, pk: int) -> HttpResponse:
             field: getattr(person, field) for field in access.partial_fields(Person, "view_identity")
         }
         context["can_link"] = share.receiving_agency_id == user.agency_id
+        context["linked_visible"] = bool(selectors.visible_person_ids(user, [share.recipient_person_id]))
     first = _person_crumbs(share.person) if sender else _received_crumbs()
     context["crumbs"] = [*first, (None, _share_title(share))]
     return render(request, "cases/sharing/share_detail.html", context)
@@ -181,7 +182,14 @@ def shares_received(request: HttpRequest) -> HttpResponse:
     include_ended = request.GET.get("ended") == "1"
     page = paginate(request, selectors.shares_received(user, sort=sort, include_ended=include_ended))
     audit_list(request, Share, page, purpose=PURPOSE)
-    context = {"page": page, "sort": sort, "include_ended": include_ended, "crumbs": [(None, _("Shared with us"))]}
+    context = {
+        "page": page,
+        "sort": sort,
+        "include_ended": include_ended,
+        # A link shows only where the user may open the linked record (a colleague's record stays unknown).
+        "visible_links": selectors.visible_person_ids(user, [share.recipient_person_id for share in page]),
+        "crumbs": [(None, _("Shared with us"))],
+    }
     return render(request, "cases/sharing/shares_received.html", context)
 
 

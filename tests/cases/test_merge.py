@@ -471,7 +471,9 @@ def test_the_confirmation_runs_a_bounded_number_of_queries(
         services.alias_add(actor=petra, person=remove, name=f"Alias {i}")
     client = as_user("petra")
     client.get(_url(keep))
-    with max_queries(24):
+    # One count per relation to Person for the plan, and one per relation the viewer may see for what is
+    # shown: fixed by the schema, not by the data (5 and 50 aliases cost the same).
+    with max_queries(36):
         response = client.post(_url(keep), {"action": "choose", "remove": remove.pk})
     assert response.status_code == 200
     assert (str(PersonAlias._meta.verbose_name_plural), count, 0) in response.context["plan_rows"]
