@@ -53,6 +53,8 @@ class DraftItem:
     title: str
     detail: str = ""
     when: datetime | None = None
+    # Known to the day only: shown without a time (see gvi.timeline.TimelineItem).
+    date_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,9 @@ def draft_items(user: Staff, person: Person) -> list[DraftItem]:
     ]
     for item in reversed(timeline):
         seen.add(item.key)
-        items.append(DraftItem(item.key, category_label(item.category), item.title, item.detail, item.when))
+        items.append(
+            DraftItem(item.key, category_label(item.category), item.title, item.detail, item.when, item.date_only)
+        )
     return items
 
 
@@ -140,8 +144,10 @@ def released_items(items: Sequence[DraftItem], redactions: Mapping[str, str]) ->
     return [ReleasedItem(item, withheld_text(redactions[item.key]) if item.key in redactions else "") for item in items]
 
 
-def _when(moment: datetime | None) -> str:
-    return date_format(timezone.localtime(moment), "Y-m-d H:i") if moment else ""
+def _when(item: DraftItem) -> str:
+    if item.when is None:
+        return ""
+    return date_format(timezone.localtime(item.when), "Y-m-d" if item.date_only else "Y-m-d H:i")
 
 
 def render_json(export: SubjectAccessExport, items: Sequence[ReleasedItem], *, agency: str) -> bytes:
@@ -152,7 +158,7 @@ def render_json(export: SubjectAccessExport, items: Sequence[ReleasedItem], *, a
             rows.append({"withheld": released.withheld})
             continue
         item = released.item
-        rows.append({"category": item.category, "title": item.title, "detail": item.detail, "when": _when(item.when)})
+        rows.append({"category": item.category, "title": item.title, "detail": item.detail, "when": _when(item)})
     document = {
         "subject_access_export": {
             "agency": agency,
@@ -183,7 +189,7 @@ def render_pdf(export: SubjectAccessExport, items: Sequence[ReleasedItem], *, ag
             "person": person,
             "agency": agency,
             "legal_basis": LEGAL_BASIS,
-            "rows": [(released, _when(released.item.when)) for released in items],
+            "rows": [(released, _when(released.item)) for released in items],
         },
     )
     pdf = HTML(string=html, url_fetcher=local_files_only()).write_pdf()

@@ -106,6 +106,7 @@ def _consents(user: Staff, persons: dict[int, Person]) -> Iterator[TimelineItem]
         yield TimelineItem(
             key=_key(consent, "given"),
             when=start_of_day(consent.given_on),
+            date_only=True,
             category=CONSENT,
             title=_("Consent given"),
             detail=_("What may be shared: %(subjects)s. To: %(recipients)s.")

@@ -37,6 +37,8 @@ class TimelineItem:
     owner_agency_id: int | None = None
     # The person record the item belongs to.
     person_id: int | None = None
+    # Known to the day only (a consent given on a date, a membership from a date): shown without a time.
+    date_only: bool = False
 
 
 # user, the person record ids to look at -> the items the user may see

@@ -19,6 +19,7 @@ from gvi.drf import StandardPagination
 class TimelineItemSerializer(serializers.Serializer[Any]):
     key = serializers.CharField(help_text="Stable and unique: <model label>:<id>[:<event>].")
     when = serializers.DateTimeField()
+    date_only = serializers.BooleanField(help_text="Known to the day only: `when` is the start of that day.")
     category = serializers.CharField()
     title = serializers.CharField()
     detail = serializers.CharField()

@@ -49,6 +49,7 @@ def _memberships(user: Staff, person_ids: Sequence[int]) -> Iterator[TimelineIte
         yield TimelineItem(
             key=f"{GroupMembership._meta.label_lower}:{membership.pk}",
             when=start_of_day(membership.valid_from),
+            date_only=True,
             category=MEMBERSHIP,
             title=_("%(role)s of %(group)s") % {"role": membership.get_role_display(), "group": group.name},
             detail=" · ".join(facts),

@@ -322,7 +322,7 @@ def test_the_timeline_is_paginated_and_each_page_is_audited_with_the_keys_shown(
     assert body["next"]
     api_event = AuditEvent.objects.filter(actor_id=petra.pk, action=AuditAction.LIST).latest("id")
     assert api_event.object_ids == [item["key"] for item in body["results"]]
-    assert set(body["results"][0]) == {"key", "when", "category", "title", "detail", "url", "owner_agency"}
+    assert set(body["results"][0]) == {"key", "when", "date_only", "category", "title", "detail", "url", "owner_agency"}
 
 
 def test_the_empty_state_says_so(world: dict[str, Any], as_user: ClientFor) -> None:
@@ -374,3 +374,19 @@ def test_the_timeline_runs_the_same_number_of_queries_for_5_and_50_items_of_each
     few = _count(client, target, limit)
     _grow(world, 45, start=5)
     assert _count(client, target, limit) == few
+
+
+def test_date_only_events_show_their_day_without_a_made_up_time(world: dict[str, Any], as_user: ClientFor) -> None:
+    """A consent is given on a day: the page shows that day and no "00:00"; the API says it is date-only."""
+    jonas = world["malmo_revoked_share"].person
+    consent = jonas.consents.get()
+    client = as_user("sara")
+    html = client.get(f"/persons/{jonas.pk}/timeline/").content.decode()
+    given = consent.given_on.isoformat()
+    assert f'<time datetime="{given}" class="text-body-secondary">{given}</time>' in html
+    assert f"{given} 00:00" not in html
+    items = client.get(f"/api/persons/{jonas.pk}/timeline/").json()["results"]
+    given_item = next(item for item in items if item["key"] == f"cases.consent:{consent.pk}:given")
+    assert given_item["date_only"] is True
+    registered = next(item for item in items if item["key"] == f"cases.person:{jonas.pk}:registered")
+    assert registered["date_only"] is False
