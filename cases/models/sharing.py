@@ -158,6 +158,11 @@ class Share(AgencyRecord):
         return f"{self._meta.verbose_name} {self.pk}"
 
     @property
+    def recipient(self) -> Team | Agency:
+        """Who the share's grants go to: the receiving team, or the receiving agency when no team is named."""
+        return self.receiving_team if self.receiving_team_id else self.receiving_agency  # type: ignore[return-value]
+
+    @property
     def expires_at(self) -> datetime:
         return end_of_day(self.valid_until)
 

@@ -209,10 +209,6 @@ def _snapshot(remove: Person) -> dict[str, Any]:
     }
 
 
-def _share_grantee(share: Share) -> Team | Agency:
-    return share.receiving_team if share.receiving_team_id else share.receiving_agency  # type: ignore[return-value]
-
-
 def _carry_grants(*, actor: Staff, keep: Person, remove: Person, shares: list[Share]) -> None:
     """Who could reach the removed record reaches the kept one: its owners (its creator, their team and
     agency), and the recipients of its active shares (the identity, until the share's last day)."""
@@ -229,7 +225,7 @@ def _carry_grants(*, actor: Staff, keep: Person, remove: Person, shares: list[Sh
         if share.is_active():
             access.grant(
                 keep,
-                to=_share_grantee(share),
+                to=share.recipient,
                 actions=("view_identity",),
                 basis=share.legal_basis,
                 actor=actor,

@@ -140,10 +140,6 @@ def _section_of(person: Person, subject: str) -> Section | None:
     return model._default_manager.filter(person=person).first()
 
 
-def _grantee(share: Share) -> Team | Agency:
-    return share.receiving_team if share.receiving_team_id else share.receiving_agency  # type: ignore[return-value]
-
-
 def _validate_share(
     *,
     person: Person,
@@ -289,7 +285,7 @@ def _same_person_at(recipient: Team | Agency, person: Person) -> Person | None:
 def _grant_share(share: Share, section: Section | None, *, actor: Staff) -> None:
     basis = share.legal_basis
     until = share.expires_at
-    to = _grantee(share)
+    to = share.recipient
     access.grant(share, to=to, actions=("view",), basis=basis, actor=actor, until=until)
     access.grant(share.person, to=to, actions=("view_identity",), basis=basis, actor=actor, until=until)
     if section is not None:
@@ -329,7 +325,7 @@ def _end(share: Share, *, actor: Staff, reason: str) -> None:
     share.ended_reason = reason
     share.ended_by = actor
     share.save(update_fields=["ended_at", "ended_reason", "ended_by"])
-    to = _grantee(share)
+    to = share.recipient
     access.revoke(share, to=to, actions=("view",), basis=reason, actor=actor)
     audit_record(
         actor=actor,
