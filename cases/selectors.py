@@ -152,7 +152,9 @@ def person_for(user: Staff, pk: Any, *, purpose: str) -> tuple[Person, bool]:
         audit_record(actor=user, action=AuditAction.VIEW, obj=person, purpose=purpose, detail={"access": "view"})
         return person, True
     try:
-        identity = access.get_visible_or_404(user, Person, pk, action="view_identity", purpose=purpose, audit=False)
+        identity = access.get_visible_or_404(
+            user, Person, pk, action="view_identity", purpose=purpose, audit=False, audit_denial=False
+        )
     except Http404:
         # The user asked for the person: the denial is of "view" (get_visible_or_404 audits that).
         access.get_visible_or_404(user, Person, pk, action="view", purpose=purpose)

@@ -15,7 +15,7 @@ from gvi import access
 from gvi.accounts.models import Program
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
-from gvi.tasks import enqueue
+from gvi.tasks import enqueue_per_program
 
 
 @shared_task(bind=True, acks_late=True, name="cases.tidy_expired_shares")
@@ -38,7 +38,4 @@ def tidy_expired_shares(self: Task, program_id: int) -> int:
 @shared_task(bind=True, acks_late=True, name="cases.tidy_expired_shares_all")
 def tidy_expired_shares_all(self: Task) -> int:
     """Enqueue one tidy task per program (each runs, and fails or retries, on its own)."""
-    program_ids = list(Program.objects.order_by("pk").values_list("pk", flat=True))
-    for program_id in program_ids:
-        enqueue(tidy_expired_shares, program_id)
-    return len(program_ids)
+    return enqueue_per_program(tidy_expired_shares)

@@ -78,6 +78,13 @@ _MEMBERSHIP = "mapping.groupmembership"
 _RELATION = "mapping.grouprelation"
 _INCIDENT = "mapping.incident"
 _INVOLVEMENT = "mapping.incidentinvolvement"
+_REFERRAL = "outreach.referral"
+_EXIT_CASE = "outreach.exitcase"
+_CONTACT = "outreach.contact"
+_THREAT = "outreach.threatassessment"
+_MEASURE = "outreach.supportmeasure"
+_RELATIVE = "outreach.relative"
+_NOTIFICATION = "notifications.notification"
 
 # Root objects: granted one by one. Child rows follow a parent: label -> (foreign key, parent label).
 ROOT_MODELS: Final[frozenset[str]] = frozenset(
@@ -90,6 +97,8 @@ ROOT_MODELS: Final[frozenset[str]] = frozenset(
         _CONCERN,
         _GROUP,
         _INCIDENT,
+        _REFERRAL,
+        _EXIT_CASE,
     }
 )
 CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {
@@ -104,9 +113,16 @@ CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {
     _MEMBERSHIP: ("group", _GROUP),
     _RELATION: ("group", _GROUP),
     _INVOLVEMENT: ("incident", _INCIDENT),
+    _CONTACT: ("exit_case", _EXIT_CASE),
+    _THREAT: ("exit_case", _EXIT_CASE),
+    _MEASURE: ("exit_case", _EXIT_CASE),
+    _RELATIVE: ("exit_case", _EXIT_CASE),
 }
 # Program-wide records (no object grants): visible in full to a role whose scope is `program`.
 PROGRAM_MODELS: Final[frozenset[str]] = frozenset({_AUDIT})
+# One staff member's own rows (an inbox): every signed-in staff member sees and changes their own, nobody
+# else's. label -> the foreign key to the staff member.
+PERSONAL_MODELS: Final[Mapping[str, str]] = {_NOTIFICATION: "recipient"}
 
 _RECORD = ("id", "created_at", "updated_at", "version")
 # Partial views: what a holder of only this permission may see of the object.
@@ -118,6 +134,18 @@ PARTIAL_FIELDS: Final[Mapping[tuple[str, str], tuple[str, ...]]] = {
     (_PROBATION_SECTION, "view_summary"): (*_RECORD, "supervision_type", "period_start", "period_end"),
     # The sender of a report of concern sees that it was received, not what follows.
     (_CONCERN, "view_status"): ("id", "created_at", "receiving_agency", "received_at"),
+    # The referrer follows the referral's status: never the reason, the assessment or why it was declined.
+    (_REFERRAL, "view_status"): (
+        "id",
+        "created_at",
+        "source",
+        "source_person",
+        "receiving_agency",
+        "received_on",
+        "urgency",
+        "status",
+        "status_changed_at",
+    ),
 }
 
 _SECTIONS = {
@@ -146,6 +174,8 @@ def _casework(kind: AgencyKind, *, own: Scope, identity: Scope, received: Scope)
         note: {"view": own, "add": own},
         _SHARE: {"view": received, "add": received, "change": received},
         _CONCERN: {"add": own, "view_status": TEAM if own is OWN else own},
+        # Any casework role refers a person to the exit program and follows the referral's status.
+        _REFERRAL: {"add": own, "view_status": TEAM if own is OWN else own},
     }
     for other_kind, (other_section, other_note) in _SECTIONS.items():
         if other_kind != kind:
@@ -154,7 +184,18 @@ def _casework(kind: AgencyKind, *, own: Scope, identity: Scope, received: Scope)
     if kind == AgencyKind.MUNICIPALITY:
         # Reports of concern are sent to the municipality's social services as a whole.
         table[_CONCERN] |= {"view": AGENCY, "change": AGENCY}
+        table |= _exit_program(own)
     return table
+
+
+def _exit_program(own: Scope) -> dict[str, dict[str, Scope]]:
+    """The exit program, run by the municipality's social services: referrals received, exit cases and
+    what follows them. Protected contact details of a case's relatives: the responsible worker only."""
+    return {
+        _REFERRAL: {"add": own, "view_status": own, "view": own, "change": own},
+        _EXIT_CASE: {"view": own, "add": own, "change": own, "view_contact": OWN},
+        **{part: {"view": own, "add": own, "change": own} for part in (_CONTACT, _THREAT, _MEASURE, _RELATIVE)},
+    }
 
 
 def _with_merge(
@@ -162,7 +203,9 @@ def _with_merge(
 ) -> dict[str, dict[str, Scope]]:
     """Merging two records of one person: for the roles that oversee the whole agency's records (the
     service also needs "change" on both records). `extra`: more of the role's rows."""
-    table = {**table, **{label: dict(actions) for label, actions in (extra or {}).items()}}
+    table = {label: dict(actions) for label, actions in table.items()}
+    for label, actions in (extra or {}).items():
+        table[label] = {**table.get(label, {}), **actions}
     table[_PERSON] = {**table[_PERSON], "merge": AGENCY}
     table[_MERGE] = {**table[_MERGE], "add": AGENCY}
     return table
@@ -175,7 +218,7 @@ _MAPPING_EDITOR: Final[Mapping[str, Mapping[str, Scope]]] = {
 }
 # Reports count across the program; nobody outside the owning agencies opens the records.
 _COUNTS: Final[Mapping[str, Mapping[str, Scope]]] = {
-    model: {"count": PROGRAM} for model in sorted(ROOT_MODELS | {_MEMBERSHIP})
+    model: {"count": PROGRAM} for model in sorted(ROOT_MODELS | {_MEMBERSHIP, _CONTACT, _MEASURE})
 }
 
 POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
@@ -187,7 +230,9 @@ POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
     ),
     Role.SOCIAL_WORKER: _casework(AgencyKind.MUNICIPALITY, own=TEAM, identity=TEAM, received=TEAM),
     Role.EXIT_COORDINATOR: _with_merge(
-        _casework(AgencyKind.MUNICIPALITY, own=AGENCY, identity=AGENCY, received=AGENCY)
+        _casework(AgencyKind.MUNICIPALITY, own=AGENCY, identity=AGENCY, received=AGENCY),
+        # The exit coordinator sees the whole municipality's caseloads and moves cases between workers.
+        {_EXIT_CASE: {"reassign": AGENCY}},
     ),
     Role.PROBATION_OFFICER: _casework(AgencyKind.PRISON_SERVICE, own=OWN, identity=TEAM, received=TEAM),
     Role.PROGRAM_LEAD: dict(_COUNTS),
@@ -195,7 +240,8 @@ POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
         _AUDIT: {"view": PROGRAM, "export": PROGRAM},
     },
     Role.ADMIN: {},
-    Role.SYSTEM: dict(_COUNTS),
+    # Tasks: reminders read the program's open exit cases to notify their responsible workers.
+    Role.SYSTEM: {**_COUNTS, _EXIT_CASE: {**_COUNTS[_EXIT_CASE], "remind": PROGRAM}},
 }
 
 # Grants made when a record is created: to its creator, the creator's team and agency. Which of those
@@ -220,6 +266,8 @@ def scope_for(user: Any, model: type[models.Model], action: str) -> Scope | None
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     label = model._meta.label_lower
+    if label in PERSONAL_MODELS:
+        return OWN if action in ("view", "change") and getattr(user, "role", "") in POLICY else None
     if label not in ROOT_MODELS and label not in CHILD_MODELS and label not in PROGRAM_MODELS:
         logger.warning("access denied: unknown model %s (action %s, user %s)", label, action, user.pk)
         return None
@@ -312,6 +360,8 @@ def visible[M: models.Model](user: Any, model: type[M], action: str = "view") ->
     if scope is None:
         return model._default_manager.none()
     label = model._meta.label_lower
+    if label in PERSONAL_MODELS:
+        return model._default_manager.filter(**{f"{PERSONAL_MODELS[label]}_id": user.pk})
     if scope is PROGRAM:
         return model._default_manager.filter(program_id=user.program_id)
     if label in CHILD_MODELS:
@@ -341,24 +391,35 @@ def get_visible_or_404[M: models.Model](
     action: str = "view",
     purpose: str = "",
     audit: bool = True,
+    audit_denial: bool = True,
 ) -> M:
-    """Load one object for the user. Missing and forbidden give the same 404; both are audited."""
+    """Load one object for the user. Missing and forbidden give the same 404, audited as a denial.
+
+    `audit=False`: the caller audits what it does with the object (a change is audited by its service), so
+    the look itself is not; the denial still is. `audit_denial=False` only for a first try that falls back
+    to another action, which then audits the denial."""
     try:
         obj = visible(user, model, action).get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
-        if audit and getattr(user, "is_authenticated", False):
-            audit_record(
-                actor=user,
-                action=AuditAction.DENY,
-                object_type=model._meta.label_lower,
-                object_id=str(pk)[:64],
-                purpose=purpose,
-                detail={"requested_action": action},
-            )
+        if audit_denial:
+            audit_denied(user, model, pk, action=action, purpose=purpose)
         raise Http404 from None
     if audit:
         audit_record(actor=user, action=AuditAction.VIEW, obj=obj, purpose=purpose, detail={"access": action})
     return obj
+
+
+def audit_denied(user: Any, model: type[models.Model], pk: Any, *, action: str, purpose: str = "") -> None:
+    """A refused (or missing) object, audited: who asked for what, to do what."""
+    if getattr(user, "is_authenticated", False):
+        audit_record(
+            actor=user,
+            action=AuditAction.DENY,
+            object_type=model._meta.label_lower,
+            object_id=str(pk)[:64],
+            purpose=purpose,
+            detail={"requested_action": action},
+        )
 
 
 def can(user: Any, action: str, target: models.Model | type[models.Model]) -> bool:

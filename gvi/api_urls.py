@@ -20,6 +20,16 @@ from cases.api.search import PersonSearchView
 from cases.api.subject_access import SubjectAccessViewSet
 from cases.api.timeline import PersonTimelineView
 from gvi.mapping.api import GroupViewSet, IncidentViewSet, MembershipViewSet, NetworkView, RelationViewSet
+from gvi.notifications.api import NotificationViewSet
+from outreach.api import (
+    CaseloadView,
+    ContactViewSet,
+    ExitCaseViewSet,
+    ReferralViewSet,
+    RelativeViewSet,
+    SupportMeasureViewSet,
+    ThreatAssessmentViewSet,
+)
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -37,6 +47,13 @@ router.register("groups", GroupViewSet, basename="group")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("relations", RelationViewSet, basename="relation")
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("referrals", ReferralViewSet, basename="referral")
+router.register("exit-cases", ExitCaseViewSet, basename="exitcase")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("threat-assessments", ThreatAssessmentViewSet, basename="threatassessment")
+router.register("relatives", RelativeViewSet, basename="relative")
+router.register("measures", SupportMeasureViewSet, basename="supportmeasure")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"
 
@@ -45,6 +62,7 @@ urlpatterns = [
     path("persons/search/", PersonSearchView.as_view(), name="person-search"),
     path("persons/<int:pk>/timeline/", PersonTimelineView.as_view(), name="person-timeline"),
     path("persons/<int:pk>/merge/", PersonMergeView.as_view(), name="person-merge"),
+    path("caseload/", CaseloadView.as_view(), name="caseload"),
     path("", include(router.urls)),
     path("mapping/network/", NetworkView.as_view(), name="mapping-network"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -29,6 +29,10 @@ NAVIGATION = (
     NavItem("mapping:group-list", _("Groups"), "mapping.group"),
     NavItem("mapping:incident-list", _("Incidents"), "mapping.incident"),
     NavItem("mapping:network", _("Network map"), "mapping.group"),
+    NavItem("outreach:caseload", _("Caseload"), "outreach.exitcase"),
+    NavItem("outreach:case-list", _("Exit cases"), "outreach.exitcase"),
+    NavItem("outreach:referral-list", _("Referrals"), "outreach.referral"),
+    NavItem("outreach:referral-sent", _("Our referrals"), "outreach.referral", "view_status"),
     NavItem("audit:event-list", _("Audit trail"), "audit.auditevent"),
 )
 

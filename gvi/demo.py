@@ -18,7 +18,7 @@ from stdnum import luhn
 from gvi.accounts.models import Agency, AgencyKind, Program, Role, Staff, Team
 
 if TYPE_CHECKING:
-    from cases.models import Person
+    from cases.models import Consent, Person
 
 DEMO_PASSWORD = "sluta-skjut-demo"
 
@@ -260,6 +260,7 @@ def build_demo() -> dict[str, object]:
     named.update(build_persons(staff))
     named.update(build_mapping(staff))
     named.update(build_case_files(staff))
+    named.update(build_exit_program(staff, named))
     return named
 
 
@@ -598,3 +599,235 @@ def build_case_files(staff: dict[str, Staff]) -> dict[str, object]:
         )
     named["malmo_concern"] = concern
     return named
+
+
+# --- Exit program: referrals in every status, exit cases with contacts, overdue follow-ups ---------------
+
+# days ago, channel, minutes, note, next step, follow-up in days from the contact
+EXIT_CONTACTS = [
+    (110, "meeting", 60, "Första möte på kontoret. Vill lämna gruppen; orolig för sin mamma.", "Boende", 7),
+    (95, "phone", 15, "Har sökt lägenhet via kommunen.", "", 14),
+    (70, "home_visit", 45, "Hembesök. Lugnare hemma.", "Arbetsförmedlingen", 14),
+    (40, "in_prison", 60, "Besök på anstalt tillsammans med frivården.", "", 10),
+    (12, "meeting", 30, "Träffade Hamza på torget. Planerar flytt.", "Flytt till Växjö", 5),
+]
+
+
+@transaction.atomic
+def build_exit_program(staff: dict[str, Staff], named: dict[str, object]) -> dict[str, object]:
+    """Referrals in every status (from the police on consent, from Kriminalvården on OSL 10 kap. 2 §, a
+    self-referral), exit cases of Sara, Erik, the field team and Örebro, contacts over the last months with
+    an overdue follow-up, a threat assessment, measures (a relocation among them) and a threatened relative
+    with protected identity. Idempotent."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from cases import services as case_services
+    from cases.models import Consent
+    from outreach import services
+    from outreach.models import Contact, ExitCase, Referral
+
+    today = timezone.localdate()
+    petra, karin, sara, erik = staff["petra"], staff["karin"], staff["sara"], staff["erik"]
+    municipality, exit_team = sara.agency, sara.team
+    out: dict[str, object] = {}
+
+    def referral(
+        key: str,
+        actor: Staff,
+        person: Person,
+        reason: str,
+        *,
+        legal_basis: str = "",
+        consent: Consent | None = None,
+        source: str = "",
+    ) -> Referral:
+        existing = Referral.objects.filter(source_person=person).first()
+        if existing is None:
+            existing = services.referral_create(
+                actor=actor,
+                source_person=person,
+                receiving_agency=municipality,  # type: ignore[arg-type]
+                receiving_team=exit_team,
+                reason=reason,
+                legal_basis=legal_basis,
+                consent=consent,
+                source=source,
+                received_on=today - timedelta(days=130) if key == "malmo_referral" else None,
+            )
+        out[key] = existing
+        return existing
+
+    # The police refer Hamza on his consent; the exit team accepts and opens the case (on a record of its own,
+    # made from the identity the referral shared).
+    hamza_police = _demo_person(staff, named, ("Hamza", "Ali"), "petra")
+    consent = Consent.objects.filter(person=hamza_police).first() or case_services.consent_record(
+        actor=petra,
+        person=hamza_police,
+        given_on=today - timedelta(days=131),
+        recipients=[municipality],  # type: ignore[list-item]
+        subjects=["identity"],
+        note="Samtycke vid samtal på polisstationen.",
+    )
+    hamza_referral = referral(
+        "malmo_referral",
+        petra,
+        hamza_police,
+        "Vill lämna Grupp Falken efter skjutningen i Rosengård. Hotad.",
+        legal_basis="consent",
+        consent=consent,
+    )
+    if hamza_referral.status == Referral.Status.RECEIVED:
+        hamza_referral = services.referral_assess(
+            actor=erik, referral=hamza_referral, version=hamza_referral.version, assessment="Motiverad, hög hotbild."
+        )
+        hamza_referral = services.referral_decide(
+            actor=erik, referral=hamza_referral, version=hamza_referral.version, accept=True
+        )
+        services.referral_open_case(
+            actor=erik,
+            referral=hamza_referral,
+            version=hamza_referral.version,
+            responsible=sara,
+            opened_on=today - timedelta(days=120),
+        )
+        hamza_referral.refresh_from_db()
+    out["malmo_referral"] = hamza_referral
+    case = ExitCase.objects.get(referral=hamza_referral)
+    out["malmo_exit_case"] = case
+    if not Contact.objects.filter(exit_case=case).exists():
+        for days_ago, channel, minutes, note, next_step, follow_up in EXIT_CONTACTS:
+            day = today - timedelta(days=days_ago)
+            services.contact_log(
+                actor=sara,
+                case=case,
+                contact_on=day,
+                channel=channel,
+                duration_minutes=minutes,
+                note=note,
+                next_step=next_step,
+                follow_up_on=day + timedelta(days=follow_up),
+                staff=[karin] if channel == "in_prison" else [],
+                agencies=[karin.agency] if channel == "in_prison" else [],  # type: ignore[list-item]
+            )
+        case.refresh_from_db()
+        services.threat_assess(
+            actor=sara,
+            case=case,
+            assessed_on=today - timedelta(days=100),
+            level="high",
+            summary="Hot från Grupp Vargen efter avhoppet. Polisen informerad.",
+            review_on=today - timedelta(days=10),
+        )
+        services.measure_add(
+            actor=sara,
+            case=case,
+            kind="housing",
+            provider="Boendeenheten",
+            starts_on=today - timedelta(days=90),
+            status="ongoing",
+        )
+        services.measure_add(
+            actor=sara,
+            case=case,
+            kind="relocation",
+            provider="Socialtjänsten Växjö",
+            starts_on=today - timedelta(days=20),
+            status="planned",
+            from_municipality="Malmö",
+            to_municipality="Växjö",
+            moved_on=today + timedelta(days=14),
+            cost=Decimal("48500.00"),
+        )
+        mother = services.relative_add(
+            actor=sara,
+            case=case,
+            name="Mina Ali",
+            relation="parent",
+            phone="070-765 43 21",
+            address="Skyddad adress",
+            protected_identity=True,
+            threat_level="elevated",
+            note="Hotad via telefon.",
+        )
+        services.measure_add(
+            actor=sara, case=case, relative=mother, kind="safe_housing", provider="Kvinnojouren", status="ongoing"
+        )
+    out["malmo_contact"] = Contact.objects.filter(exit_case=case).order_by("-contact_on", "-id").first()
+    out["malmo_relative"] = case.relative_set.first()
+    out["malmo_measure"] = case.supportmeasure_set.filter(kind="relocation").first()
+    out["malmo_threat"] = case.threatassessment_set.first()
+
+    # Kriminalvården refers Oskar on OSL 10 kap. 2 § (received, not yet handled).
+    oskar = _demo_person(staff, named, ("Oskar", "Nyberg"), "karin")
+    referral(
+        "malmo_probation_referral",
+        karin,
+        oskar,
+        "Frigiven på villkor, vill ha stöd att bryta med kretsen.",
+        legal_basis="osl_10_2",
+    )
+    # The police refer Elias (assessed) and Filip (declined), both on OSL 10 kap. 2 §.
+    elias = referral(
+        "malmo_assessed_referral",
+        petra,
+        _demo_person(staff, named, ("Elias", "Johansson"), "anders"),
+        "Har själv bett om kontakt med avhopparverksamheten.",
+        legal_basis="osl_10_2",
+    )
+    if elias.status == Referral.Status.RECEIVED:
+        out["malmo_assessed_referral"] = services.referral_assess(
+            actor=sara, referral=elias, version=elias.version, assessment="Bokat första samtal."
+        )
+    filip = referral(
+        "malmo_declined_referral",
+        petra,
+        _demo_person(staff, named, ("Filip", "Andersson"), "anders"),
+        "Anhöriga oroliga.",
+        legal_basis="osl_10_2",
+    )
+    if filip.status == Referral.Status.RECEIVED:
+        out["malmo_declined_referral"] = services.referral_decide(
+            actor=erik, referral=filip, version=filip.version, accept=False, decline_reason="Vill inte delta."
+        )
+    # Kevin refers himself (accepted, the case not yet opened).
+    kevin = referral(
+        "malmo_self_referral",
+        sara,
+        _demo_person(staff, named, ("Kevin", "Lindqvist"), "sara"),
+        "Ringde själv och vill ha hjälp.",
+        source="self",
+    )
+    if kevin.status == Referral.Status.RECEIVED:
+        out["malmo_self_referral"] = services.referral_decide(
+            actor=sara, referral=kevin, version=kevin.version, accept=True
+        )
+
+    def direct_case(key: str, creator: str, ref: str | tuple[str, str], phase: str = "intake") -> ExitCase:
+        person = _demo_person(staff, named, ref, creator)
+        found = ExitCase.objects.filter(person=person).first()
+        if found is None:
+            found = services.exit_case_open(
+                actor=staff[creator], person=person, responsible=staff[creator], opened_on=today - timedelta(days=60)
+            )
+            services.contact_log(
+                actor=staff[creator],
+                case=found,
+                contact_on=today - timedelta(days=3),
+                channel="phone",
+                duration_minutes=20,
+                note="Avstämning per telefon.",
+                follow_up_on=today + timedelta(days=7),
+            )
+            if phase != "intake":
+                services.exit_case_update(actor=staff[creator], case=found, version=found.version, phase=phase)
+            found.refresh_from_db()
+        out[key] = found
+        return found
+
+    direct_case("malmo_erik_case", "erik", ("Liam", "Eriksson"), "stabilise")
+    direct_case("malmo_field_case", "malin", "malmo_field_team_person")
+    direct_case("orebro_exit_case", "nils", "orebro_person")
+    return out

@@ -12,18 +12,26 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from gvi.accounts.models import Agency, Program
 
 
-class AgencyRecord(models.Model):
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+", verbose_name=_("program"))
-    owner_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("owning agency")
-    )
+class Recorded(models.Model):
+    """Who made a row and when, when it last changed, and its version (every update names the version it
+    read)."""
+
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
     )
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
-    # Every update must name the version it read.
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class AgencyRecord(Recorded):
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+", verbose_name=_("program"))
+    owner_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("owning agency")
+    )
 
     class Meta:
         abstract = True

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "gvi.accounts",
     "gvi.audit",
     "gvi.mapping",
+    "gvi.notifications",
     "cases",
     "outreach",
     "interventions",
@@ -185,6 +186,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tidy_expired_shares_all",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Due follow-ups and threat-assessment reviews: once before the working day, once after lunch (a
+    # reminder is made once per due date, so the second run only catches what became due since).
+    "outreach-reminders": {
+        "task": "outreach.send_reminders_all",
+        "schedule": crontab(hour="7,13", minute=0),
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -279,6 +286,8 @@ else:
         f"EMAIL_URL scheme {_email.scheme!r} is not supported (console, smtp, smtps, submission)"
     )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sluta-skjut@localhost")
+# Where the application is reached: e-mailed links (which carry no personal data) point here.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -342,6 +351,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "GroupStatusEnum": "gvi.mapping.models.GroupStatus",
         "SubjectAccessStatusEnum": "cases.models.disclosure.SubjectAccessExport.Status",
+        "ConcernOutcomeEnum": "cases.models.sharing.ConcernReport.Outcome",
+        "ExitCaseOutcomeEnum": "outreach.models.ExitCase.Outcome",
+        "ReferralStatusEnum": "outreach.models.Referral.Status",
+        "SupportMeasureStatusEnum": "outreach.models.SupportMeasure.Status",
+        "ThreatLevelEnum": "outreach.models.ThreatLevel",
     },
 }
 API_TOKEN_LIFETIME = timedelta(days=env_int("API_TOKEN_DAYS", 30))

@@ -18,6 +18,16 @@ def enqueue(task: Task, *args: Any, **kwargs: Any) -> None:
     transaction.on_commit(lambda: task.delay(*args, **kwargs))
 
 
+def enqueue_per_program(task: Task) -> int:
+    """Fan out: enqueue `task(program_id)` once for every program (each runs, and fails or retries, on its
+    own, as its program's system actor). Returns how many were enqueued."""
+    # Programs are the system's structure, not case data.
+    program_ids = list(Program.objects.order_by("pk").values_list("pk", flat=True))
+    for program_id in program_ids:
+        enqueue(task, program_id)
+    return len(program_ids)
+
+
 @shared_task(bind=True, acks_late=True, name="gvi.health_check")
 def health_check(self: Task, program_id: int) -> str:
     """Proves the wiring end to end: broker, worker, database, system actor and audit."""

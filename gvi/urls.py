@@ -12,6 +12,8 @@ urlpatterns = [
     path("audit/", include("gvi.audit.urls")),
     path("persons/", include("cases.urls")),
     path("mapping/", include("gvi.mapping.urls")),
+    path("outreach/", include("outreach.urls")),
+    path("notifications/", include("gvi.notifications.urls")),
     path("api/", include("gvi.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -18,6 +18,11 @@ import tests.cases.matrix_subject_access
 import tests.cases.matrix_timeline
 import tests.gvi.mapping.matrix
 import tests.gvi.matrix
+import tests.gvi.matrix_notifications
+import tests.outreach.matrix_api
+import tests.outreach.matrix_caseload
+import tests.outreach.matrix_cases
+import tests.outreach.matrix_referrals
 from gvi.accounts.services import api_token_issue
 from gvi.audit.models import AuditAction, AuditEvent
 from gvi.demo import PERSONA_NAMES
@@ -45,6 +50,11 @@ def test_out_of_scope_objects_exist(scope: dict[str, Any]) -> None:
         *tests.cases.matrix_subject_access.SUBJECTS,
         *tests.cases.matrix_timeline.SUBJECTS,
         *tests.gvi.mapping.matrix.MAPPING_SUBJECTS,
+        *tests.gvi.matrix_notifications.SUBJECTS,
+        *tests.outreach.matrix_api.SUBJECTS,
+        *tests.outreach.matrix_caseload.SUBJECTS,
+        *tests.outreach.matrix_cases.SUBJECTS,
+        *tests.outreach.matrix_referrals.SUBJECTS,
         "petra_token",
     ):
         obj = scope[name]

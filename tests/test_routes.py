@@ -20,7 +20,12 @@ import tests.cases.matrix_sections
 import tests.cases.matrix_subject_access
 import tests.cases.matrix_timeline
 import tests.gvi.mapping.matrix
-import tests.gvi.matrix  # noqa: F401
+import tests.gvi.matrix
+import tests.gvi.matrix_notifications
+import tests.outreach.matrix_api
+import tests.outreach.matrix_caseload
+import tests.outreach.matrix_cases
+import tests.outreach.matrix_referrals  # noqa: F401
 from tests.matrix import COVERED_ELSEWHERE, COVERED_PREFIXES, PUBLIC_ROUTES, ROWS
 
 

@@ -63,7 +63,7 @@ class CaseViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             action=AuditAction.LIST,
             object_type=items.model._meta.label_lower,
             object_ids=[obj.pk for obj in page],
-            purpose=PURPOSE,
+            purpose=self.audit_purpose,
             detail=detail,
         )
         if serializer_class is None:

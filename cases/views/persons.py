@@ -17,6 +17,7 @@ from cases import selectors, services
 from cases.forms import NewPersonConfirmForm, PersonForm, PersonSearchForm
 from cases.models import ConcernReport, Person, PersonAlias, Share, SubjectAccessExport
 from cases.models.sections import SECTION_KINDS
+from cases.person_panels import person_panels_for
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
@@ -131,6 +132,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     own_kinds = {view.kind for view in sections if view.section.person_id == person.pk}
     context = {
         "person": person,
+        "app_panels": person_panels_for(user, person),
         "can_change": can_change,
         "can_merge": can_change and access.role_allows(user, "merge", Person),
         "can_export": can_change and access.role_allows(user, "add", SubjectAccessExport),

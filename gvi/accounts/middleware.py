@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 LOGIN_AT_SESSION_KEY = "gvi_login_at"
@@ -67,6 +68,23 @@ class RequireVerifiedMiddleware:
                 return self.get_response(request)
             return HttpResponseRedirect(reverse("accounts:enrol"))
         login_url = reverse("accounts:login")
+        if request.headers.get("HX-Request") == "true":
+            # An htmx request (e.g. a contact saved after the session ended): the browser itself goes to the
+            # login, and back to the page it was on; what the user typed stays in the page's draft.
+            back = _same_site_path(request, request.headers.get("HX-Current-URL", ""))
+            if back:
+                login_url += "?" + urlencode({"next": back})
+            response = HttpResponse(status=200)
+            response["HX-Redirect"] = login_url
+            return response
         if request.method == "GET" and name is not None:
             login_url += "?" + urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(login_url)
+
+
+def _same_site_path(request: HttpRequest, url: str) -> str:
+    """The path and query of `url` if it is a page of this site, else ""."""
+    if not url or not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return ""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -5,9 +5,11 @@ through gvi/access.py (which governs case records). Nor is the program's structu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
-from gvi.accounts.models import Agency, ApiToken, Staff, Team
+from gvi.accounts.models import Agency, ApiToken, Role, Staff, Team
 
 
 def api_tokens_of(*, user: Staff) -> QuerySet[ApiToken]:
@@ -51,3 +53,34 @@ def staff_with_role(*, agency_id: int | None, role: str) -> QuerySet[Staff]:
     return Staff.objects.filter(agency_id=agency_id, role=role, is_active=True).order_by(
         "last_name", "first_name", "id"
     )
+
+
+def caseworkers(*, agency_id: int | None) -> QuerySet[Staff]:
+    """Who may hold an exit case of a municipality: its active social workers and exit coordinators who
+    are in a team."""
+    if agency_id is None:
+        return Staff.objects.none()
+    return Staff.objects.filter(
+        agency_id=agency_id, role__in=(Role.SOCIAL_WORKER, Role.EXIT_COORDINATOR), is_active=True, team__isnull=False
+    ).order_by("last_name", "first_name", "id")
+
+
+def staff_by_ids(ids: Iterable[int]) -> QuerySet[Staff]:
+    return Staff.objects.filter(pk__in=list(ids))
+
+
+def program_staff(*, program_id: int | None) -> QuerySet[Staff]:
+    """Active staff of a program with a casework role: who may be named as taking part in a contact."""
+    if program_id is None:
+        return Staff.objects.none()
+    return Staff.objects.filter(
+        program_id=program_id,
+        is_active=True,
+        role__in=(
+            Role.POLICE_COORDINATOR,
+            Role.POLICE_ANALYST,
+            Role.SOCIAL_WORKER,
+            Role.EXIT_COORDINATOR,
+            Role.PROBATION_OFFICER,
+        ),
+    ).order_by("last_name", "first_name", "id")

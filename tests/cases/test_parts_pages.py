@@ -37,7 +37,7 @@ LINA_PHONE = "070-123 45 67"
 # five section look-ups (three kinds × full/summary as the role allows), aliases, guardians, consents
 # with their recipients and guardians (two prefetches), shares made, reports sent, the may-change check,
 # session save (3). A change that adds a query per row fails the 5-vs-50 test.
-PERSON_PAGE_QUERIES = 22
+PERSON_PAGE_QUERIES = 25
 # Each part page (Sara on Sami, warmed up): session, user, OTP device, the object (and its person), its
 # view audit event, what the page shows (checkbox choices; the consent's recipients, guardians, recorder,
 # may-change check and the count of shares on it), session save (3).

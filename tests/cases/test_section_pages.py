@@ -27,7 +27,7 @@ ClientFor = Callable[[str], Client]
 # query-count tests): the person page of Karin's probation client (all its partials) and her probation
 # section page (session, user, device, the section, audit, journal count and page, corrections, audits,
 # may-change, owner agency, person, officer, session save).
-PERSON_PAGE_QUERIES = 23
+PERSON_PAGE_QUERIES = 24
 SECTION_PAGE_QUERIES = 15
 
 

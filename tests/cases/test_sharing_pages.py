@@ -176,7 +176,7 @@ def test_shares_received_lists_the_active_ones_and_says_when_there_are_none(
     response = as_user("petra").get("/persons/shares/received/")
     assert world["malmo_share"] in response.context["page"].object_list
     assert as_user("petra").get("/persons/shares/received/?ended=1&sort=valid").status_code == 200
-    empty = as_user("sara").get("/persons/shares/received/").content.decode()
+    empty = as_user("nils").get("/persons/shares/received/").content.decode()
     assert "Nothing is shared with you now" in empty
 
 
