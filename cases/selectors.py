@@ -19,6 +19,7 @@ from cases.models import (
     JournalNote,
     Person,
     PersonAlias,
+    ProbationSection,
     Section,
     Share,
     ShareSubject,
@@ -335,3 +336,32 @@ def visible_person_ids(user: Staff, ids: Iterable[int | None]) -> set[int]:
     if not wanted:
         return set()
     return set(access.visible(user, Person).filter(pk__in=wanted).values_list("pk", flat=True))
+
+
+def supervision_of(user: Staff, person_ids: Iterable[int]) -> dict[int, ProbationSection]:
+    """For these person records, the probation section the user may see on each (in full or as a summary):
+    the user's own (a probation officer's record) or one shared with the user's team or agency and linked
+    to the record. Those the user may not see are absent. At most three queries whatever the number."""
+    wanted = set(person_ids)
+    if not wanted or not (
+        access.role_allows(user, "view", ProbationSection) or access.role_allows(user, "view_summary", ProbationSection)
+    ):
+        return {}
+    # Only shares the user's agency received: the link to the recipient's record is the recipient's, and the
+    # sender never learns whether it exists.
+    linked = {
+        share.person_id: share.recipient_person_id
+        for share in active_shares(user)
+        .filter(subject=ShareSubject.PROBATION, receiving_agency_id=user.agency_id, recipient_person_id__in=wanted)
+        .only("person_id", "recipient_person_id")
+    }
+    holders = wanted | set(linked)
+    found: dict[int, ProbationSection] = {}
+    for action in ("view", "view_summary"):
+        if not access.role_allows(user, action, ProbationSection):
+            continue
+        for section in access.visible(user, ProbationSection, action).filter(person_id__in=holders):
+            target = section.person_id if section.person_id in wanted else linked.get(section.person_id)
+            if target is not None:
+                found.setdefault(target, section)
+    return found

@@ -85,6 +85,10 @@ _THREAT = "outreach.threatassessment"
 _MEASURE = "outreach.supportmeasure"
 _RELATIVE = "outreach.relative"
 _NOTIFICATION = "notifications.notification"
+_CALLIN = "interventions.callin"
+_SPEAKER = "interventions.speaker"
+_INVITATION = "interventions.callininvitation"
+_CUSTOM = "interventions.customnotification"
 
 # Root objects: granted one by one. Child rows follow a parent: label -> (foreign key, parent label).
 ROOT_MODELS: Final[frozenset[str]] = frozenset(
@@ -99,6 +103,9 @@ ROOT_MODELS: Final[frozenset[str]] = frozenset(
         _INCIDENT,
         _REFERRAL,
         _EXIT_CASE,
+        _CALLIN,
+        _INVITATION,
+        _CUSTOM,
     }
 )
 CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {
@@ -117,6 +124,7 @@ CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {
     _THREAT: ("exit_case", _EXIT_CASE),
     _MEASURE: ("exit_case", _EXIT_CASE),
     _RELATIVE: ("exit_case", _EXIT_CASE),
+    _SPEAKER: ("call_in", _CALLIN),
 }
 # Program-wide records (no object grants): visible in full to a role whose scope is `program`.
 PROGRAM_MODELS: Final[frozenset[str]] = frozenset({_AUDIT})
@@ -145,6 +153,29 @@ PARTIAL_FIELDS: Final[Mapping[tuple[str, str], tuple[str, ...]]] = {
         "urgency",
         "status",
         "status_changed_at",
+    ),
+    # Other agencies of the program know when and where a call-in is, not who is invited or why.
+    (_CALLIN, "view_schedule"): ("id", "starts_at", "place", "status"),
+    # The probation officer sees her own client's invitation: the call-in's time and place, the status and
+    # her own record of the client (not the police's record, the group or the other invitees).
+    (_INVITATION, "view_client"): ("id", "call_in", "status", "probation_person", "confirmed_at"),
+    # Those who deliver a custom notification see the plan and the outcome, never the risk assessment.
+    (_CUSTOM, "view_plan"): (
+        "id",
+        "person_name",
+        "status",
+        "requested_at",
+        "place",
+        "planned_for",
+        "message_points",
+        "deliverers",
+        "outcome",
+        "outcome_at",
+        "outcome_note",
+        "first_contact_at",
+        "help_offered",
+        "help_accepted",
+        "follow_up_note",
     ),
 }
 
@@ -216,6 +247,33 @@ _MAPPING_EDITOR: Final[Mapping[str, Mapping[str, Scope]]] = {
     model: {"view": AGENCY, "add": AGENCY, "change": AGENCY, "export": AGENCY}
     for model in (_GROUP, _MEMBERSHIP, _RELATION, _INCIDENT, _INVOLVEMENT)
 }
+# Call-ins and custom notifications: the police plan and hold them. Transitions of a custom notification
+# ("assess", "plan", "cancel", "record_outcome", "follow_up") and printing letters ("print") are role
+# actions: the service also needs "change" on the record (or, for those who deliver it, `view_plan`).
+_POLICE_INTERVENTIONS: Final[Mapping[str, Mapping[str, Scope]]] = {
+    _CALLIN: {"view": AGENCY, "add": AGENCY, "change": AGENCY},
+    _SPEAKER: {"view": AGENCY, "add": AGENCY, "change": AGENCY},
+    _INVITATION: {"view": AGENCY, "add": AGENCY, "change": AGENCY, "print": AGENCY},
+    _CUSTOM: {
+        "view": AGENCY,
+        "add": AGENCY,
+        "change": AGENCY,
+        "assess": AGENCY,
+        "plan": AGENCY,
+        "cancel": AGENCY,
+        "record_outcome": AGENCY,
+        "follow_up": AGENCY,
+    },
+}
+_ANALYST_INTERVENTIONS: Final[Mapping[str, Mapping[str, Scope]]] = {
+    _CALLIN: {"view": AGENCY},
+    _SPEAKER: {"view": AGENCY},
+    _INVITATION: {"view": AGENCY},
+    _CUSTOM: {"view": AGENCY, "add": AGENCY},
+}
+# Those who deliver a notification with the police (granted one by one) record its outcome and follow-up.
+_DELIVERER: Final[Mapping[str, Scope]] = {"view_plan": OWN, "record_outcome": OWN, "follow_up": OWN}
+
 # Reports count across the program; nobody outside the owning agencies opens the records.
 _COUNTS: Final[Mapping[str, Mapping[str, Scope]]] = {
     model: {"count": PROGRAM} for model in sorted(ROOT_MODELS | {_MEMBERSHIP, _CONTACT, _MEASURE})
@@ -223,18 +281,30 @@ _COUNTS: Final[Mapping[str, Mapping[str, Scope]]] = {
 
 POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
     Role.POLICE_COORDINATOR: _with_merge(
-        _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY), _MAPPING_EDITOR
+        _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
+        {**_MAPPING_EDITOR, **_POLICE_INTERVENTIONS},
     ),
     Role.POLICE_ANALYST: _with_merge(
-        _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY), _MAPPING_EDITOR
+        _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
+        {**_MAPPING_EDITOR, **_ANALYST_INTERVENTIONS},
     ),
-    Role.SOCIAL_WORKER: _casework(AgencyKind.MUNICIPALITY, own=TEAM, identity=TEAM, received=TEAM),
+    Role.SOCIAL_WORKER: {
+        **_casework(AgencyKind.MUNICIPALITY, own=TEAM, identity=TEAM, received=TEAM),
+        _CALLIN: {"view_schedule": AGENCY},
+        _CUSTOM: dict(_DELIVERER),
+    },
     Role.EXIT_COORDINATOR: _with_merge(
         _casework(AgencyKind.MUNICIPALITY, own=AGENCY, identity=AGENCY, received=AGENCY),
         # The exit coordinator sees the whole municipality's caseloads and moves cases between workers.
-        {_EXIT_CASE: {"reassign": AGENCY}},
+        {_EXIT_CASE: {"reassign": AGENCY}, _CALLIN: {"view_schedule": AGENCY}, _CUSTOM: dict(_DELIVERER)},
     ),
-    Role.PROBATION_OFFICER: _casework(AgencyKind.PRISON_SERVICE, own=OWN, identity=TEAM, received=TEAM),
+    Role.PROBATION_OFFICER: {
+        **_casework(AgencyKind.PRISON_SERVICE, own=OWN, identity=TEAM, received=TEAM),
+        _CALLIN: {"view_schedule": AGENCY},
+        # Her own clients' invitations only: granted to her, one by one.
+        _INVITATION: {"view_client": OWN, "confirm_attendance": OWN},
+        _CUSTOM: {"view_plan": OWN, "record_outcome": OWN},
+    },
     Role.PROGRAM_LEAD: dict(_COUNTS),
     Role.AUDITOR: {
         _AUDIT: {"view": PROGRAM, "export": PROGRAM},
@@ -254,6 +324,9 @@ OWNER_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     _SHARE: ("view", "change"),
     _GROUP: ("view", "change"),
     _INCIDENT: ("view", "change"),
+    _CALLIN: ("view", "change"),
+    _INVITATION: ("view", "change"),
+    _CUSTOM: ("view", "change"),
 }
 
 

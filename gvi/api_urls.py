@@ -21,6 +21,7 @@ from cases.api.subject_access import SubjectAccessViewSet
 from cases.api.timeline import PersonTimelineView
 from gvi.mapping.api import GroupViewSet, IncidentViewSet, MembershipViewSet, NetworkView, RelationViewSet
 from gvi.notifications.api import NotificationViewSet
+from interventions.api import CallInViewSet, CustomNotificationViewSet, InvitationViewSet, SpeakerViewSet
 from outreach.api import (
     CaseloadView,
     ContactViewSet,
@@ -54,6 +55,10 @@ router.register("threat-assessments", ThreatAssessmentViewSet, basename="threata
 router.register("relatives", RelativeViewSet, basename="relative")
 router.register("measures", SupportMeasureViewSet, basename="supportmeasure")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("call-ins", CallInViewSet, basename="callin")
+router.register("speakers", SpeakerViewSet, basename="speaker")
+router.register("invitations", InvitationViewSet, basename="callininvitation")
+router.register("custom-notifications", CustomNotificationViewSet, basename="customnotification")
 
 app_name = "api"
 

@@ -29,6 +29,15 @@ NAVIGATION = (
     NavItem("mapping:group-list", _("Groups"), "mapping.group"),
     NavItem("mapping:incident-list", _("Incidents"), "mapping.incident"),
     NavItem("mapping:network", _("Network map"), "mapping.group"),
+    NavItem("interventions:callin-list", _("Call-ins"), "interventions.callin"),
+    NavItem("interventions:callin-list", _("Call-ins"), "interventions.callin", "view_schedule"),
+    NavItem(
+        "interventions:client-invitations", _("Clients' invitations"), "interventions.callininvitation", "view_client"
+    ),
+    NavItem("interventions:notification-list", _("Custom notifications"), "interventions.customnotification"),
+    NavItem(
+        "interventions:notification-list", _("Custom notifications"), "interventions.customnotification", "view_plan"
+    ),
     NavItem("outreach:caseload", _("Caseload"), "outreach.exitcase"),
     NavItem("outreach:case-list", _("Exit cases"), "outreach.exitcase"),
     NavItem("outreach:referral-list", _("Referrals"), "outreach.referral"),
@@ -41,11 +50,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not getattr(user, "is_verified", lambda: False)():
         return {"nav_items": None}
-    items: list[dict[str, Any]] = [
-        {"url": reverse(item.url_name), "label": item.label, "active": False}
-        for item in NAVIGATION
-        if access.role_allows(user, item.action, apps.get_model(item.model_label))
-    ]
+    items: list[dict[str, Any]] = []
+    for item in NAVIGATION:
+        # A page may be listed for more than one action (in full, or a partial view): once is enough.
+        if access.role_allows(user, item.action, apps.get_model(item.model_label)) and not any(
+            i["url"] == reverse(item.url_name) for i in items
+        ):
+            items.append({"url": reverse(item.url_name), "label": item.label, "active": False})
     # The item whose URL is the longest prefix of this page is the current one ("/persons/shares/received/" is
     # "Shared with us", not "Persons").
     current = max(

@@ -261,6 +261,7 @@ def build_demo() -> dict[str, object]:
     named.update(build_mapping(staff))
     named.update(build_case_files(staff))
     named.update(build_exit_program(staff, named))
+    named.update(build_interventions(staff, named))
     return named
 
 
@@ -830,4 +831,118 @@ def build_exit_program(staff: dict[str, Staff], named: dict[str, object]) -> dic
     direct_case("malmo_erik_case", "erik", ("Liam", "Eriksson"), "stabilise")
     direct_case("malmo_field_case", "malin", "malmo_field_team_person")
     direct_case("orebro_exit_case", "nils", "orebro_person")
+    return out
+
+
+# --- Call-ins and custom notifications ------------------------------------------------------------------
+
+
+@transaction.atomic
+def build_interventions(staff: dict[str, Staff], named: dict[str, object]) -> dict[str, object]:
+    """A call-in held three weeks ago for Grupp Falken and Grupp Vargen (attendance recorded, one invitee who
+    asked for help), an upcoming one with Adam invited (his probation section is shared with the police, so
+    Karin sees and confirms his invitation) and speakers in all three segments; custom notifications in
+    progress, planned with Sara, and followed up. Idempotent."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gvi.mapping.models import Group
+    from interventions import services
+    from interventions.models import CallIn, CallInInvitation, CustomNotification
+
+    petra, sara, karin = staff["petra"], staff["sara"], staff["karin"]
+    now = timezone.now()
+    out: dict[str, object] = {}
+    groups = list(Group.objects.filter(owner_agency_id=petra.agency_id, name__in=["Grupp Falken", "Grupp Vargen"]))
+
+    past = CallIn.objects.filter(owner_agency_id=petra.agency_id, place="Rosengårds bibliotek").first()
+    if past is None:
+        past = services.call_in_create(
+            actor=petra,
+            starts_at=(now - timedelta(days=21)).replace(hour=17, minute=0, second=0, microsecond=0),
+            place="Rosengårds bibliotek",
+            groups=groups,
+            notes="Lokalen bokad via stadsdelen.",
+        )
+        invited = services.invitations_create(
+            actor=petra, call_in=past, persons=services.invitation_candidates(petra, past)[:6]
+        )
+        past = services.call_in_set_status(actor=petra, call_in=past, version=past.version, status="held")
+        outcomes = ["attended", "attended", "attended", "left_early", "absent", "attended"]
+        services.attendance_record(
+            actor=petra, call_in=past, statuses={inv.pk: status for inv, status in zip(invited, outcomes, strict=False)}
+        )
+        first = CallInInvitation.objects.get(pk=invited[0].pk)
+        services.invitation_help(
+            actor=petra, invitation=first, version=first.version, asked_for_help=True, help_note="Vill prata om jobb."
+        )
+    out["malmo_callin_past"] = past
+
+    upcoming = CallIn.objects.filter(owner_agency_id=petra.agency_id, place="Polishuset, Davidshallstorg").first()
+    if upcoming is None:
+        upcoming = services.call_in_create(
+            actor=petra,
+            starts_at=(now + timedelta(days=10)).replace(hour=16, minute=0, second=0, microsecond=0),
+            place="Polishuset, Davidshallstorg",
+            groups=groups,
+        )
+        services.speaker_add(actor=petra, call_in=upcoming, segment="enforcement", staff=petra)
+        services.speaker_add(
+            actor=petra, call_in=upcoming, segment="community", name="Leila Haddad", organisation="Mamma till ett offer"
+        )
+        services.speaker_add(actor=petra, call_in=upcoming, segment="help", staff=sara)
+        adam = _demo_person(staff, named, "malmo_police_person", "petra")
+        services.invitations_create(actor=petra, call_in=upcoming, persons=[adam])
+    out["malmo_callin"] = upcoming
+    out["malmo_invitation"] = CallInInvitation.objects.filter(call_in=upcoming).order_by("id").first()
+
+    def notification(key: str, ref: str | tuple[str, str], reason: str) -> CustomNotification:
+        person = _demo_person(staff, named, ref, "petra")
+        found = CustomNotification.objects.filter(person=person).first()
+        if found is None:
+            found = services.notification_request(actor=petra, person=person, reason=reason)
+        out[key] = found
+        return found
+
+    planned = notification(
+        "malmo_notification", ("Bilal", "Hassan"), "Bror till offret i skjutningen på Ystadvägen; risk för hämnd."
+    )
+    if planned.status == CustomNotification.Status.REQUESTED:
+        planned = services.notification_assess(
+            actor=petra,
+            notification=planned,
+            version=planned.version,
+            risk_outcome="with_care",
+            risk_reasoning="Inga pågående förundersökningar som påverkas; besök två och två.",
+        )
+        out["malmo_notification"] = services.notification_plan(
+            actor=petra,
+            notification=planned,
+            version=planned.version,
+            deliverers=[petra, sara],
+            place="home",
+            message_points="Vi vet vad som hänt. Våldet måste upphöra. Hjälp finns att få.",
+            planned_for=now + timedelta(days=1),
+        )
+    done = notification("malmo_notification_done", ("Dino", "Marković"), "Släppt från anstalt förra veckan.")
+    if done.status == CustomNotification.Status.REQUESTED:
+        done = services.notification_assess(
+            actor=petra, notification=done, version=done.version, risk_outcome="proceed", risk_reasoning="Ingen risk."
+        )
+        done = services.notification_plan(
+            actor=petra,
+            notification=done,
+            version=done.version,
+            deliverers=[petra, sara, karin],
+            place="street",
+            message_points="Erbjud stöd från avhopparverksamheten.",
+        )
+        done = services.notification_record_outcome(
+            actor=sara, notification=done, version=done.version, outcome="delivered", outcome_note="Lyssnade."
+        )
+        out["malmo_notification_done"] = services.notification_follow_up(
+            actor=sara, notification=done, version=done.version, help_offered=True, help_accepted=False
+        )
+    notification("malmo_notification_new", ("Elias", "Johansson"), "Hot mot honom på sociala medier.")
     return out

@@ -356,6 +356,11 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "outreach.models.Referral.Status",
         "SupportMeasureStatusEnum": "outreach.models.SupportMeasure.Status",
         "ThreatLevelEnum": "outreach.models.ThreatLevel",
+        "CallInStatusEnum": "interventions.models.CallIn.Status",
+        "CallInEndStatusEnum": ["held", "cancelled"],
+        "InvitationStatusEnum": "interventions.models.CallInInvitation.Status",
+        "CustomNotificationStatusEnum": "interventions.models.CustomNotification.Status",
+        "CustomNotificationOutcomeEnum": "interventions.models.CustomNotification.Outcome",
     },
 }
 API_TOKEN_LIFETIME = timedelta(days=env_int("API_TOKEN_DAYS", 30))

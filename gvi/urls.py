@@ -13,6 +13,7 @@ urlpatterns = [
     path("persons/", include("cases.urls")),
     path("mapping/", include("gvi.mapping.urls")),
     path("outreach/", include("outreach.urls")),
+    path("interventions/", include("interventions.urls")),
     path("notifications/", include("gvi.notifications.urls")),
     path("api/", include("gvi.api_urls")),
     path("admin/", admin.site.urls),

@@ -1,1 +1,189 @@
-"""selectors of interventions: filled in by its issue (see DESIGN.md for the app shape)."""
+"""Every read of call-ins and custom notifications starts from the access policy (gvi/access.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from cases.models import ProbationSection
+from cases.selectors import supervision_of
+from gvi import access
+from gvi.accounts.models import Staff
+from gvi.audit.models import AuditAction
+from gvi.audit.services import audit_record
+from interventions.models import CallIn, CallInInvitation, CustomNotification, Speaker
+
+
+def _is_id(pk: Any) -> bool:
+    try:
+        return 0 < int(pk) < 2**63
+    except (TypeError, ValueError):
+        return False
+
+
+def _full_or_partial[M: (CallIn, CallInInvitation, CustomNotification)](
+    user: Staff, model: type[M], pk: Any, partial: str, *, purpose: str, related: tuple[str, ...] = ()
+) -> tuple[M, bool]:
+    """The record in full, or the declared partial view; 404 (audited) when neither."""
+    obj = access.visible(user, model).select_related(*related).filter(pk=pk).first() if _is_id(pk) else None
+    if obj is not None:
+        audit_record(actor=user, action=AuditAction.VIEW, obj=obj, purpose=purpose, detail={"access": "view"})
+        return obj, True
+    return access.get_visible_or_404(user, model, pk, action=partial, purpose=purpose), False
+
+
+def partial_values(obj: Any, action: str) -> dict[str, Any]:
+    """The fields of a partial view, and nothing else."""
+    return {field: getattr(obj, field) for field in access.partial_fields(type(obj), action)}
+
+
+# --------------------------------------------------------------------------------------------------
+# Call-ins
+
+CALL_IN_SORTS = {
+    "date": ("starts_at", "id"),
+    "-date": ("-starts_at", "-id"),
+    "place": ("place", "starts_at", "id"),
+    "-place": ("-place", "-starts_at", "-id"),
+    "status": ("status", "-starts_at", "-id"),
+    "-status": ("-status", "-starts_at", "-id"),
+}
+
+
+def call_ins(user: Staff, *, when: str = "", status: str = "", sort: str = "-date") -> QuerySet[CallIn]:
+    """Call-ins the user holds in full (the police): `when` "upcoming" or "past"."""
+    items = access.visible(user, CallIn).prefetch_related("groups")
+    return _filtered(items, when=when, status=status, sort=sort)
+
+
+def call_in_schedule(user: Staff, *, when: str = "", status: str = "", sort: str = "-date") -> QuerySet[CallIn]:
+    """Call-ins whose schedule only the user holds (other agencies): date, place and status."""
+    items = access.visible(user, CallIn, "view_schedule").only("id", "starts_at", "place", "status", "program_id")
+    return _filtered(items, when=when, status=status, sort=sort)
+
+
+def _filtered(items: QuerySet[CallIn], *, when: str, status: str, sort: str) -> QuerySet[CallIn]:
+    now = timezone.now()
+    if when == "upcoming":
+        items = items.filter(starts_at__gte=now)
+    elif when == "past":
+        items = items.filter(starts_at__lt=now)
+    if status:
+        items = items.filter(status=status)
+    return items.order_by(*CALL_IN_SORTS.get(sort, CALL_IN_SORTS["-date"]))
+
+
+def call_in_for(user: Staff, pk: Any, *, purpose: str) -> tuple[CallIn, bool]:
+    return _full_or_partial(user, CallIn, pk, "view_schedule", purpose=purpose)
+
+
+def call_in_speakers(user: Staff, call_in: CallIn) -> QuerySet[Speaker]:
+    return access.visible(user, Speaker).filter(call_in=call_in).select_related("staff")
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    invitation: CallInInvitation
+    # The probation section the viewer may see on the invitee (own or shared), else None.
+    supervision: ProbationSection | None
+
+
+def call_in_invitations(user: Staff, call_in: CallIn) -> list[InvitationRow]:
+    """The invitations of a call-in, each with the supervision status the viewer may see. Fixed queries."""
+    invitations = list(
+        access.visible(user, CallInInvitation)
+        .filter(call_in=call_in)
+        .select_related("person", "referral")
+        .order_by("person__family_name", "person__given_name", "id")
+    )
+    supervision = supervision_of(user, [i.person_id for i in invitations])
+    return [InvitationRow(i, supervision.get(i.person_id)) for i in invitations]
+
+
+@dataclass(frozen=True)
+class Attendance:
+    invited: int
+    confirmed: int
+    attended: int
+    left_early: int
+    absent: int
+
+    @property
+    def came(self) -> int:
+        return self.attended + self.left_early
+
+
+def _attendance(invitations: QuerySet[CallInInvitation]) -> Attendance:
+    status = CallInInvitation.Status
+    counts = invitations.aggregate(
+        invited=Count("id"),
+        confirmed=Count("id", filter=Q(status=status.CONFIRMED)),
+        attended=Count("id", filter=Q(status=status.ATTENDED)),
+        left_early=Count("id", filter=Q(status=status.LEFT_EARLY)),
+        absent=Count("id", filter=Q(status=status.ABSENT)),
+    )
+    return Attendance(**counts)
+
+
+def call_in_attendance(user: Staff, call_in: CallIn) -> Attendance:
+    """The call-in's counts for one who holds it (the call-in page)."""
+    return _attendance(access.visible(user, CallInInvitation).filter(call_in=call_in))
+
+
+def attendance_counts(user: Staff, **period: Any) -> Attendance:
+    """Counts over the program's invitations for the reports (access.countable: never rows). `period`
+    filters on the call-in, e.g. call_in__starts_at__gte=..."""
+    return _attendance(access.countable(user, CallInInvitation).filter(**period))
+
+
+def client_invitations(user: Staff) -> QuerySet[CallInInvitation]:
+    """The invitations of the probation officer's own clients (the partial view `view_client`)."""
+    return (
+        access.visible(user, CallInInvitation, "view_client")
+        .select_related("call_in", "probation_person")
+        .order_by("-call_in__starts_at", "id")
+    )
+
+
+def invitation_for(user: Staff, pk: Any, *, purpose: str) -> tuple[CallInInvitation, bool]:
+    return _full_or_partial(
+        user, CallInInvitation, pk, "view_client", purpose=purpose, related=("call_in", "person", "referral")
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Custom notifications
+
+NOTIFICATION_SORTS = {
+    "requested": ("requested_at", "id"),
+    "-requested": ("-requested_at", "-id"),
+    "status": ("status", "-requested_at", "-id"),
+    "-status": ("-status", "-requested_at", "-id"),
+    "name": ("person_name", "id"),
+    "-name": ("-person_name", "-id"),
+}
+
+
+def custom_notifications(user: Staff, *, status: str = "", sort: str = "-requested") -> QuerySet[CustomNotification]:
+    """Custom notifications the user holds in full (the police)."""
+    items = access.visible(user, CustomNotification).select_related("person")
+    if status:
+        items = items.filter(status=status)
+    return items.order_by(*NOTIFICATION_SORTS.get(sort, NOTIFICATION_SORTS["-requested"]))
+
+
+def notifications_to_deliver(user: Staff) -> QuerySet[CustomNotification]:
+    """Those the user delivers with the police: the plan and outcome only (`view_plan`)."""
+    return access.visible(user, CustomNotification, "view_plan").order_by("-requested_at", "-id")
+
+
+def custom_notification_for(user: Staff, pk: Any, *, purpose: str) -> tuple[CustomNotification, bool]:
+    return _full_or_partial(user, CustomNotification, pk, "view_plan", purpose=purpose, related=("person",))
+
+
+def notification_deliverers(notification: CustomNotification) -> list[Staff]:
+    """Who delivers it (part of the plan, shown to all who see the plan)."""
+    return list(notification.deliverers.select_related("agency").order_by("last_name", "first_name"))

@@ -19,6 +19,10 @@ import tests.cases.matrix_timeline
 import tests.gvi.mapping.matrix
 import tests.gvi.matrix
 import tests.gvi.matrix_notifications
+import tests.interventions.matrix_api
+import tests.interventions.matrix_callins
+import tests.interventions.matrix_invitations
+import tests.interventions.matrix_notifications
 import tests.outreach.matrix_api
 import tests.outreach.matrix_caseload
 import tests.outreach.matrix_cases
@@ -51,6 +55,10 @@ def test_out_of_scope_objects_exist(scope: dict[str, Any]) -> None:
         *tests.cases.matrix_timeline.SUBJECTS,
         *tests.gvi.mapping.matrix.MAPPING_SUBJECTS,
         *tests.gvi.matrix_notifications.SUBJECTS,
+        *tests.interventions.matrix_api.SUBJECTS,
+        *tests.interventions.matrix_callins.SUBJECTS,
+        *tests.interventions.matrix_invitations.SUBJECTS,
+        *tests.interventions.matrix_notifications.SUBJECTS,
         *tests.outreach.matrix_api.SUBJECTS,
         *tests.outreach.matrix_caseload.SUBJECTS,
         *tests.outreach.matrix_cases.SUBJECTS,

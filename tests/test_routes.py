@@ -22,6 +22,10 @@ import tests.cases.matrix_timeline
 import tests.gvi.mapping.matrix
 import tests.gvi.matrix
 import tests.gvi.matrix_notifications
+import tests.interventions.matrix_api
+import tests.interventions.matrix_callins
+import tests.interventions.matrix_invitations
+import tests.interventions.matrix_notifications
 import tests.outreach.matrix_api
 import tests.outreach.matrix_caseload
 import tests.outreach.matrix_cases

@@ -20,9 +20,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api.base import require_role, visible_person
-from cases.models import Consent, LegalBasis
+from cases.models import Consent, LegalBasis, Person
 from gvi import access
 from gvi.accounts import selectors as accounts_selectors
+from gvi.accounts.models import Staff
 from gvi.api import IF_MATCH, BoundedDateField, PreconditionFailed, etag, staff_of
 from gvi.concurrency import StaleVersion
 from outreach import selectors, services
@@ -33,6 +34,28 @@ from outreach.models import ExitCase, Referral, Urgency
 CHOOSE_RECEIVER = _("Choose the social services of a municipality in this program.")
 CHOOSE_TEAM = _("Choose a team of the receiving municipality.")
 CHOOSE_CONSENT = _("Choose a consent of this person.")
+
+
+def referral_target(user: Staff, person: Person, data: dict[str, Any]) -> dict[str, Any]:
+    """Resolve (and pop) a referral's receiving municipality, team and consent ids from validated request
+    data into the objects the referral service takes; a field error, the same for hidden and missing ones."""
+    wanted = data.pop("receiving_agency")
+    agency = next((a for a in services.referral_receivers(user.program_id or 0) if a.pk == wanted), None)
+    if agency is None:
+        raise serializers.ValidationError({"receiving_agency": [CHOOSE_RECEIVER]})
+    team_id = data.pop("receiving_team", None)
+    team = None
+    if team_id is not None:
+        team = accounts_selectors.agency_team(agency=agency, pk=team_id)
+        if team is None:
+            raise serializers.ValidationError({"receiving_team": [CHOOSE_TEAM]})
+    consent_id = data.pop("consent", None)
+    consent = None
+    if consent_id is not None:
+        consent = access.visible(user, Consent).filter(person=person, pk=consent_id).first()
+        if consent is None:
+            raise serializers.ValidationError({"consent": [CHOOSE_CONSENT]})
+    return {**data, "receiving_agency": agency, "receiving_team": team, "consent": consent}
 
 
 class ReferralSerializer(serializers.ModelSerializer[Referral]):
@@ -198,25 +221,7 @@ class ReferralViewSet(ExitProgramViewSet):
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         person = visible_person(user, data.pop("source_person"), field="source_person")
-        wanted = data.pop("receiving_agency")
-        agency = next((a for a in services.referral_receivers(user.program_id or 0) if a.pk == wanted), None)
-        if agency is None:
-            raise serializers.ValidationError({"receiving_agency": [CHOOSE_RECEIVER]})
-        team_id = data.pop("receiving_team", None)
-        team = None
-        if team_id is not None:
-            team = accounts_selectors.agency_team(agency=agency, pk=team_id)
-            if team is None:
-                raise serializers.ValidationError({"receiving_team": [CHOOSE_TEAM]})
-        consent_id = data.pop("consent", None)
-        consent = None
-        if consent_id is not None:
-            consent = access.visible(user, Consent).filter(person=person, pk=consent_id).first()
-            if consent is None:
-                raise serializers.ValidationError({"consent": [CHOOSE_CONSENT]})
-        referral = services.referral_create(
-            actor=user, source_person=person, receiving_agency=agency, receiving_team=team, consent=consent, **data
-        )
+        referral = services.referral_create(actor=user, source_person=person, **referral_target(user, person, data))
         if access.can(user, "view", referral):
             return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
         # From another agency the referrer follows the status only.

@@ -473,7 +473,7 @@ def test_the_confirmation_runs_a_bounded_number_of_queries(
     client.get(_url(keep))
     # One count per relation to Person for the plan, and one per relation the viewer may see for what is
     # shown: fixed by the schema, not by the data (5 and 50 aliases cost the same).
-    with max_queries(39):
+    with max_queries(45):
         response = client.post(_url(keep), {"action": "choose", "remove": remove.pk})
     assert response.status_code == 200
     assert (str(PersonAlias._meta.verbose_name_plural), count, 0) in response.context["plan_rows"]

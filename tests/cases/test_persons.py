@@ -43,7 +43,7 @@ API_LIST_URL = "/api/persons/"
 #   API list:    session, user, OTP device, count, page rows, their aliases (prefetched), list audit event,
 #                session save (3)
 LIST_PAGE_QUERIES = 9
-DETAIL_PAGE_QUERIES = 24
+DETAIL_PAGE_QUERIES = 27
 API_LIST_QUERIES = 10
 
 # Numbers no demo record holds.

@@ -38,10 +38,10 @@ GROUP = "Grupp Falken"
 # the police Adam): session, user, OTP device, the person, its view audit event, the linked records, the
 # person records, one query per kind of section (police, social, probation: in full or as a summary), the
 # police journal (the only section seen in full), aliases, guardians, consents, shares, reports sent,
-# memberships, involvements, the list audit event, and the session save (a savepoint, an UPDATE and a
-# release). The API runs the same queries.
-PAGE_QUERIES = 22
-API_QUERIES = 22
+# memberships, involvements, call-in invitations, custom notifications, the list audit event, and the session
+# save (a savepoint, an UPDATE and a release). The API runs the same queries.
+PAGE_QUERIES = 24
+API_QUERIES = 24
 
 
 def timeline_url(person: Any) -> str:

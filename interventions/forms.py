@@ -1,1 +1,0 @@
-"""forms of interventions: filled in by its issue (see DESIGN.md for the app shape)."""
