@@ -246,7 +246,7 @@ def _step(
     request: HttpRequest,
     pk: int,
     transition: str,
-    save: Callable[[Staff, CustomNotification, forms.Form, int], CustomNotification],
+    service: Callable[..., CustomNotification],
     *,
     success: str,
 ) -> HttpResponse:
@@ -263,7 +263,7 @@ def _step(
     edit = versioned_edit(
         request,
         make_form,
-        lambda form, version: save(user, notification, form, version),
+        lambda form, version: service(actor=user, notification=notification, version=version, **form_values(form)),
         conflict_message=str(CONFLICT_MESSAGE),
     )
     if edit.saved is not None:
@@ -280,9 +280,7 @@ def notification_assess(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "assess",
-        lambda user, notification, form, version: services.notification_assess(
-            actor=user, notification=notification, version=version, **form_values(form)
-        ),
+        services.notification_assess,
         success=_("The legal-risk assessment is recorded."),
     )
 
@@ -293,9 +291,7 @@ def notification_plan(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "plan",
-        lambda user, notification, form, version: services.notification_plan(
-            actor=user, notification=notification, version=version, **form_values(form)
-        ),
+        services.notification_plan,
         success=_("The plan is saved. Those who deliver it now see the plan."),
     )
 
@@ -306,9 +302,7 @@ def notification_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "record_outcome",
-        lambda user, notification, form, version: services.notification_record_outcome(
-            actor=user, notification=notification, version=version, **form_values(form)
-        ),
+        services.notification_record_outcome,
         success=_("The outcome is recorded."),
     )
 
@@ -319,9 +313,7 @@ def notification_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "follow_up",
-        lambda user, notification, form, version: services.notification_follow_up(
-            actor=user, notification=notification, version=version, **form_values(form)
-        ),
+        services.notification_follow_up,
         success=_("The follow-up is recorded."),
     )
 
@@ -332,8 +324,6 @@ def notification_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "cancel",
-        lambda user, notification, _form, version: services.notification_cancel(
-            actor=user, notification=notification, version=version
-        ),
+        services.notification_cancel,
         success=_("The custom notification is cancelled."),
     )
