@@ -89,6 +89,12 @@ _CALLIN = "interventions.callin"
 _SPEAKER = "interventions.speaker"
 _INVITATION = "interventions.callininvitation"
 _CUSTOM = "interventions.customnotification"
+_ROUND = "interventions.enforcementround"
+_ACTION = "interventions.enforcementaction"
+_RESPONSE = "interventions.incidentresponse"
+_TASK = "interventions.responsetask"
+_ROUTINE = "interventions.responsetemplateitem"
+_FEED = "interventions.calendarfeed"
 
 # Root objects: granted one by one. Child rows follow a parent: label -> (foreign key, parent label).
 ROOT_MODELS: Final[frozenset[str]] = frozenset(
@@ -106,6 +112,10 @@ ROOT_MODELS: Final[frozenset[str]] = frozenset(
         _CALLIN,
         _INVITATION,
         _CUSTOM,
+        _ROUND,
+        _ACTION,
+        _RESPONSE,
+        _TASK,
     }
 )
 CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {
@@ -127,10 +137,10 @@ CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {
     _SPEAKER: ("call_in", _CALLIN),
 }
 # Program-wide records (no object grants): visible in full to a role whose scope is `program`.
-PROGRAM_MODELS: Final[frozenset[str]] = frozenset({_AUDIT})
+PROGRAM_MODELS: Final[frozenset[str]] = frozenset({_AUDIT, _ROUTINE})
 # One staff member's own rows (an inbox): every signed-in staff member sees and changes their own, nobody
 # else's. label -> the foreign key to the staff member.
-PERSONAL_MODELS: Final[Mapping[str, str]] = {_NOTIFICATION: "recipient"}
+PERSONAL_MODELS: Final[Mapping[str, str]] = {_NOTIFICATION: "recipient", _FEED: "user"}
 
 _RECORD = ("id", "created_at", "updated_at", "version")
 # Partial views: what a holder of only this permission may see of the object.
@@ -177,6 +187,11 @@ PARTIAL_FIELDS: Final[Mapping[tuple[str, str], tuple[str, ...]]] = {
         "help_accepted",
         "follow_up_note",
     ),
+    # An agency asked to act in an enforcement round: when, its status and what the police tell partners;
+    # never the group, the reason, the incidents or the evaluation.
+    (_ROUND, "view_summary"): ("id", "started_on", "status", "ended_on", "summary"),
+    # The agencies with tasks after an incident: its date, district and kind, never the police details.
+    (_RESPONSE, "view_summary"): ("id", "occurred_at", "district", "kind", "status", "opened_at", "closed_at"),
 }
 
 _SECTIONS = {
@@ -271,6 +286,31 @@ _ANALYST_INTERVENTIONS: Final[Mapping[str, Mapping[str, Scope]]] = {
     _INVITATION: {"view": AGENCY},
     _CUSTOM: {"view": AGENCY, "add": AGENCY},
 }
+# Enforcement rounds and responses after incidents. The police run rounds; an agency asked to act holds the
+# round's summary and its own actions (granted to the agency) and records their results. The police open a
+# response from an incident; each agency with tasks holds the response's summary and its own tasks.
+_POLICE_ENFORCEMENT: Final[Mapping[str, Mapping[str, Scope]]] = {
+    _ROUND: {"view": AGENCY, "add": AGENCY, "change": AGENCY},
+    _ACTION: {"view": AGENCY, "add": AGENCY, "change": AGENCY, "record_result": AGENCY},
+    _RESPONSE: {"view": AGENCY, "add": AGENCY, "change": AGENCY},
+    _TASK: {"view": AGENCY, "add": AGENCY, "change": AGENCY},
+    _ROUTINE: {"view": PROGRAM},
+}
+_ANALYST_ENFORCEMENT: Final[Mapping[str, Mapping[str, Scope]]] = {
+    _ROUND: {"view": AGENCY},
+    _ACTION: {"view": AGENCY},
+    _RESPONSE: {"view": AGENCY},
+    _TASK: {"view": AGENCY},
+    _ROUTINE: {"view": PROGRAM},
+}
+# An agency with tasks after an incident (social services, Kriminalvården): the summary and its own tasks.
+_RESPONDER: Final[Mapping[str, Mapping[str, Scope]]] = {
+    _RESPONSE: {"view_summary": AGENCY},
+    _TASK: {"view": AGENCY, "change": AGENCY},
+}
+# The routine itself (which tasks, which agency, how many hours): program structure, kept by the program lead
+# and the administrator.
+_ROUTINE_EDITOR: Final[Mapping[str, Scope]] = {"view": PROGRAM, "add": PROGRAM, "change": PROGRAM, "delete": PROGRAM}
 # Those who deliver a notification with the police (granted one by one) record its outcome and follow-up.
 _DELIVERER: Final[Mapping[str, Scope]] = {"view_plan": OWN, "record_outcome": OWN, "follow_up": OWN}
 
@@ -282,21 +322,27 @@ _COUNTS: Final[Mapping[str, Mapping[str, Scope]]] = {
 POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
     Role.POLICE_COORDINATOR: _with_merge(
         _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
-        {**_MAPPING_EDITOR, **_POLICE_INTERVENTIONS},
+        {**_MAPPING_EDITOR, **_POLICE_INTERVENTIONS, **_POLICE_ENFORCEMENT},
     ),
     Role.POLICE_ANALYST: _with_merge(
         _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
-        {**_MAPPING_EDITOR, **_ANALYST_INTERVENTIONS},
+        {**_MAPPING_EDITOR, **_ANALYST_INTERVENTIONS, **_ANALYST_ENFORCEMENT},
     ),
     Role.SOCIAL_WORKER: {
         **_casework(AgencyKind.MUNICIPALITY, own=TEAM, identity=TEAM, received=TEAM),
         _CALLIN: {"view_schedule": AGENCY},
         _CUSTOM: dict(_DELIVERER),
+        **_RESPONDER,
     },
     Role.EXIT_COORDINATOR: _with_merge(
         _casework(AgencyKind.MUNICIPALITY, own=AGENCY, identity=AGENCY, received=AGENCY),
         # The exit coordinator sees the whole municipality's caseloads and moves cases between workers.
-        {_EXIT_CASE: {"reassign": AGENCY}, _CALLIN: {"view_schedule": AGENCY}, _CUSTOM: dict(_DELIVERER)},
+        {
+            _EXIT_CASE: {"reassign": AGENCY},
+            _CALLIN: {"view_schedule": AGENCY},
+            _CUSTOM: dict(_DELIVERER),
+            **_RESPONDER,
+        },
     ),
     Role.PROBATION_OFFICER: {
         **_casework(AgencyKind.PRISON_SERVICE, own=OWN, identity=TEAM, received=TEAM),
@@ -304,12 +350,16 @@ POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
         # Her own clients' invitations only: granted to her, one by one.
         _INVITATION: {"view_client": OWN, "confirm_attendance": OWN},
         _CUSTOM: {"view_plan": OWN, "record_outcome": OWN},
+        # Asked to act in an enforcement round (e.g. tightened supervision): granted to the agency.
+        _ROUND: {"view_summary": AGENCY},
+        _ACTION: {"view": AGENCY, "record_result": AGENCY},
+        **_RESPONDER,
     },
-    Role.PROGRAM_LEAD: dict(_COUNTS),
+    Role.PROGRAM_LEAD: {**_COUNTS, _ROUTINE: dict(_ROUTINE_EDITOR)},
     Role.AUDITOR: {
         _AUDIT: {"view": PROGRAM, "export": PROGRAM},
     },
-    Role.ADMIN: {},
+    Role.ADMIN: {_ROUTINE: dict(_ROUTINE_EDITOR)},
     # Tasks: reminders read the program's open exit cases to notify their responsible workers.
     Role.SYSTEM: {**_COUNTS, _EXIT_CASE: {**_COUNTS[_EXIT_CASE], "remind": PROGRAM}},
 }
@@ -327,6 +377,8 @@ OWNER_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     _CALLIN: ("view", "change"),
     _INVITATION: ("view", "change"),
     _CUSTOM: ("view", "change"),
+    _ROUND: ("view", "change"),
+    _RESPONSE: ("view", "change"),
 }
 
 

@@ -262,6 +262,7 @@ def build_demo() -> dict[str, object]:
     named.update(build_case_files(staff))
     named.update(build_exit_program(staff, named))
     named.update(build_interventions(staff, named))
+    named.update(build_enforcement(staff, named))
     return named
 
 
@@ -945,4 +946,108 @@ def build_interventions(staff: dict[str, Staff], named: dict[str, object]) -> di
             actor=sara, notification=done, version=done.version, help_offered=True, help_accepted=False
         )
     notification("malmo_notification_new", ("Elias", "Johansson"), "Hot mot honom på sociala medier.")
+    return out
+
+
+def build_enforcement(staff: dict[str, Staff], named: dict[str, object]) -> dict[str, object]:
+    """Each program's response routine (the standard one); the response to the shooting on Ystadvägen three
+    days ago in progress: the police's tasks done, Sara's crisis support done, the offer of exit given to Sara
+    and the information to residents and Kriminalvården's task still open and overdue. An enforcement round
+    against Grupp Vargen two weeks old: an arrest done, Kronofogden and Kriminalvården's tightened supervision
+    planned; an ended round against Grupp Falken. Idempotent."""
+    from datetime import timedelta
+
+    from django.utils import timezone, translation
+
+    from gvi.mapping.models import Incident
+    from interventions.models import EnforcementAction, EnforcementRound, IncidentResponse, ResponseTask
+    from interventions.services import responses, rounds
+
+    petra, sara, karin, lena, maja = (staff[k] for k in ("petra", "sara", "karin", "lena", "maja"))
+    today = timezone.localdate()
+    out: dict[str, object] = {}
+    for lead in (lena, maja):
+        if not responses.routine_exists(lead):
+            with translation.override("sv"):
+                responses.routine_install_standard(actor=lead)
+    out["malmo_routine_item"] = responses.routine_first(lena)
+
+    incident = named["malmo_incident"]
+    assert isinstance(incident, Incident)
+    response = IncidentResponse.objects.filter(incident=incident).first()
+    if response is None:
+        response = responses.response_open(actor=petra, incident=incident)
+        tasks = {
+            task.owner_agency.kind + ":" + str(task.order): task
+            for task in response.tasks.select_related("owner_agency")
+        }
+        for task in response.tasks.filter(owner_agency_id=petra.agency_id):
+            responses.task_resolve(actor=petra, task=task, version=task.version, status="done", note="Utfört.")
+        crisis, exit_offer = tasks["municipality:1"], tasks["municipality:4"]
+        crisis = responses.task_assign(actor=sara, task=crisis, version=crisis.version, assignee=sara)
+        responses.task_resolve(
+            actor=sara, task=crisis, version=crisis.version, status="done", note="Stödsamtal med två vittnen."
+        )
+        responses.task_assign(actor=sara, task=exit_offer, version=exit_offer.version, assignee=sara)
+    out["malmo_response"] = response
+    task_rows = ResponseTask.objects.filter(response=response)
+    out["malmo_task_crisis"] = task_rows.filter(owner_agency_id=sara.agency_id, order=1).first()
+    out["malmo_task_exit"] = task_rows.filter(owner_agency_id=sara.agency_id, order=4).first()
+    out["malmo_task_police"] = task_rows.filter(owner_agency_id=petra.agency_id).order_by("order").first()
+    out["malmo_task_probation"] = task_rows.filter(owner_agency_id=karin.agency_id).first()
+
+    vargen = named["malmo_other_group"]
+    active = EnforcementRound.objects.filter(owner_agency_id=petra.agency_id, status="active").first()
+    if active is None:
+        active = rounds.round_start(
+            actor=petra,
+            group=vargen,  # type: ignore[arg-type]
+            reason="Gruppen fortsatte skjuta efter samtalet; skjutningen på Ystadvägen.",
+            incidents=[incident],
+            summary="Ökat fokus mot en gruppering i Lindängen under fyra veckor.",
+            started_on=today - timedelta(days=14),
+        )
+        arrest = rounds.action_add(
+            actor=petra, round_=active, kind="arrest", acted_on=today - timedelta(days=12), acting_agency=petra.agency
+        )
+        rounds.action_record_result(
+            actor=petra, action=arrest, version=arrest.version, status="done", result="Två gripna för vapenbrott."
+        )
+        rounds.action_add(actor=petra, round_=active, kind="kronofogden", acted_on=today + timedelta(days=5))
+        rounds.action_add(
+            actor=petra,
+            round_=active,
+            kind="supervision",
+            acted_on=today + timedelta(days=2),
+            acting_agency=karin.agency,
+            description="Skärpt kontroll av klienter i grupperingen: tätare besök och drogtester.",
+        )
+    out["malmo_round"] = active
+    actions = EnforcementAction.objects.filter(round=active)
+    out["malmo_action_arrest"] = actions.filter(kind="arrest").first()
+    out["malmo_action_kronofogden"] = actions.filter(kind="kronofogden").first()
+    out["malmo_action_supervision"] = actions.filter(kind="supervision").first()
+
+    ended = EnforcementRound.objects.filter(owner_agency_id=petra.agency_id, status="ended").first()
+    if ended is None:
+        ended = rounds.round_start(
+            actor=petra,
+            group=named["malmo_group"],  # type: ignore[arg-type]
+            reason="Skjutningar i Rosengård i våras.",
+            started_on=today - timedelta(days=120),
+        )
+        search = rounds.action_add(
+            actor=petra, round_=ended, kind="search", acted_on=today - timedelta(days=110), acting_agency=petra.agency
+        )
+        rounds.action_record_result(
+            actor=petra, action=search, version=search.version, status="done", result="Vapen och narkotika beslagtogs."
+        )
+        ended = rounds.round_end(
+            actor=petra,
+            round_=ended,
+            version=EnforcementRound.objects.get(pk=ended.pk).version,
+            ended_on=today - timedelta(days=60),
+            evaluation="Inga skjutningar med gruppen under de följande två månaderna.",
+        )
+    out["malmo_round_ended"] = ended
     return out

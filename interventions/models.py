@@ -15,12 +15,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Person
-from gvi.mapping.models import Group
+from gvi.mapping.models import Group, IncidentKind
 from gvi.records import AgencyRecord, GroupGrant, UserGrant
 
 
@@ -248,3 +249,273 @@ class CustomNotificationUserObjectPermission(UserGrant):
 
 class CustomNotificationGroupObjectPermission(GroupGrant):
     content_object = models.ForeignKey(CustomNotification, on_delete=models.CASCADE)
+
+
+# --------------------------------------------------------------------------------------------------
+# Enforcement rounds (ökat fokus): DOMAIN.md step 5
+
+
+class EnforcementRound(AgencyRecord):
+    """A round of enforcement against a whole group that kept shooting after it was warned. The police own it.
+    An agency asked to act holds the round's summary (`view_summary`: dates, status and the summary written
+    for partners; never the group, the reason, the incidents or the evaluation) and its own actions."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="+", verbose_name=_("group"))
+    reason = models.TextField(_("reason"), max_length=5000)
+    incidents = models.ManyToManyField(
+        "mapping.Incident", blank=True, related_name="+", verbose_name=_("incidents that triggered it")
+    )
+    summary = models.TextField(
+        _("summary for the agencies asked to act"),
+        max_length=2000,
+        blank=True,
+        help_text=_("What the other agencies are told. Name no persons and no intelligence."),
+    )
+    started_on = models.DateField(_("started on"), default=timezone.localdate)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    evaluation = models.TextField(_("evaluation"), max_length=5000, blank=True)
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        verbose_name = _("enforcement round")
+        verbose_name_plural = _("enforcement rounds")
+        permissions = [("view_enforcementround_summary", "Can see the summary of an enforcement round")]
+        indexes = [models.Index(fields=["program", "status"], name="round_program_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("started_on")),
+                name="round_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
+
+class EnforcementRoundUserObjectPermission(UserGrant):
+    content_object = models.ForeignKey(EnforcementRound, on_delete=models.CASCADE)
+
+
+class EnforcementRoundGroupObjectPermission(GroupGrant):
+    content_object = models.ForeignKey(EnforcementRound, on_delete=models.CASCADE)
+
+
+class EnforcementAction(AgencyRecord):
+    """One action of a round, by an agency of the program (the police, Kriminalvården) or by an outside
+    authority (Kronofogden, Skatteverket) whose result the police record. A root object of its own: the acting
+    agency holds it and records its result; the police hold every action of their rounds."""
+
+    class Kind(models.TextChoices):
+        ARREST = "arrest", _("Arrest")
+        DETENTION = "detention", _("Detention")
+        SEARCH = "search", _("Search")
+        KRONOFOGDEN = "kronofogden", _("Kronofogden (enforcement authority)")
+        SKATTEVERKET = "skatteverket", _("Skatteverket (tax agency)")
+        SUPERVISION = "supervision", _("Tightened supervision")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        DONE = "done", _("Done")
+        NOT_DONE = "not_done", _("Not carried out")
+
+    round = models.ForeignKey(
+        EnforcementRound, on_delete=models.CASCADE, related_name="actions", verbose_name=_("enforcement round")
+    )
+    kind = models.CharField(_("action"), max_length=20, choices=Kind.choices)
+    acted_on = models.DateField(_("date"))
+    acting_agency = models.ForeignKey(
+        "accounts.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acting agency"),
+    )
+    external_agency = models.CharField(_("outside authority"), max_length=120, blank=True)
+    description = models.TextField(_("what is to be done"), max_length=2000, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    result = models.TextField(_("result"), max_length=5000, blank=True)
+    result_recorded_at = models.DateTimeField(_("result recorded"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["round", "acted_on", "id"]
+        verbose_name = _("enforcement action")
+        verbose_name_plural = _("enforcement actions")
+        permissions = [("record_enforcementaction_result", "Can record the result of an enforcement action")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(acting_agency__isnull=False, external_agency="")
+                | models.Q(acting_agency__isnull=True) & ~models.Q(external_agency=""),
+                name="action_agency_or_outside",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.acted_on:%Y-%m-%d}"
+
+    @property
+    def actor_name(self) -> str:
+        return self.acting_agency.name if self.acting_agency_id else self.external_agency  # type: ignore[union-attr]
+
+
+class EnforcementActionUserObjectPermission(UserGrant):
+    content_object = models.ForeignKey(EnforcementAction, on_delete=models.CASCADE)
+
+
+class EnforcementActionGroupObjectPermission(GroupGrant):
+    content_object = models.ForeignKey(EnforcementAction, on_delete=models.CASCADE)
+
+
+# --------------------------------------------------------------------------------------------------
+# The response after a shooting (rutin vid skjutningar): DOMAIN.md step 6
+
+
+class ResponseTemplateItem(models.Model):
+    """One task of the program's response routine: what, which agency, and the deadline in hours from the
+    incident. Program structure, not case data: no persons."""
+
+    program = models.ForeignKey("accounts.Program", on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(_("task"), max_length=200)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible agency")
+    )
+    deadline_hours = models.PositiveSmallIntegerField(
+        _("deadline (hours after the incident)"), validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["program", "order", "deadline_hours", "id"]
+        verbose_name = _("routine task")
+        verbose_name_plural = _("routine tasks")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IncidentResponse(AgencyRecord):
+    """The routine after one incident. The police own it; each agency with tasks holds `view_summary`: the
+    incident's date, district and kind (copied here), never the police details of the incident."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("In progress")
+        CLOSED = "closed", _("Closed")
+
+    incident = models.OneToOneField(
+        "mapping.Incident", on_delete=models.PROTECT, related_name="response", verbose_name=_("incident")
+    )
+    occurred_at = models.DateTimeField(_("date and time of the incident"))
+    district = models.CharField(_("district"), max_length=120, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=IncidentKind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    notes = models.TextField(_("notes"), max_length=5000, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("response after an incident")
+        verbose_name_plural = _("responses after incidents")
+        permissions = [("view_incidentresponse_summary", "Can see the date, district and kind of the incident")]
+        indexes = [models.Index(fields=["program", "status"], name="response_program_status")]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
+
+class IncidentResponseUserObjectPermission(UserGrant):
+    content_object = models.ForeignKey(IncidentResponse, on_delete=models.CASCADE)
+
+
+class IncidentResponseGroupObjectPermission(GroupGrant):
+    content_object = models.ForeignKey(IncidentResponse, on_delete=models.CASCADE)
+
+
+class ResponseTask(AgencyRecord):
+    """A task of a response, owned by one agency (`owner_agency`), with an assignee there and a deadline counted
+    from the incident. A root object: the owning agency sees and resolves it; the police see every task."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To do")
+        DONE = "done", _("Done")
+        NOT_NEEDED = "not_needed", _("Not needed")
+
+    response = models.ForeignKey(
+        IncidentResponse, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("response")
+    )
+    title = models.CharField(_("task"), max_length=200)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    deadline = models.DateTimeField(_("deadline"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assignee"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, editable=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+
+    class Meta:
+        ordering = ["response", "deadline", "order", "id"]
+        verbose_name = _("response task")
+        verbose_name_plural = _("response tasks")
+        indexes = [
+            models.Index(
+                fields=["owner_agency", "deadline"], name="response_task_open", condition=models.Q(status="open")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue(self, now: object = None) -> bool:
+        return self.status == self.Status.OPEN and self.deadline < (now or timezone.now())  # type: ignore[operator]
+
+
+class ResponseTaskUserObjectPermission(UserGrant):
+    content_object = models.ForeignKey(ResponseTask, on_delete=models.CASCADE)
+
+
+class ResponseTaskGroupObjectPermission(GroupGrant):
+    content_object = models.ForeignKey(ResponseTask, on_delete=models.CASCADE)
+
+
+# --------------------------------------------------------------------------------------------------
+# The calendar feed
+
+
+class CalendarFeed(models.Model):
+    """A staff member's iCal feed at a secret URL. Only the token's SHA-256 is stored; the URL is shown once,
+    when it is made. Revoked, it answers 404 like any unknown address."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(revoked_at=None), name="one_live_feed_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"

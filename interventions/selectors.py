@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -14,7 +15,18 @@ from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
-from interventions.models import CallIn, CallInInvitation, CustomNotification, Speaker
+from gvi.mapping.models import Incident
+from interventions.models import (
+    CallIn,
+    CallInInvitation,
+    CustomNotification,
+    EnforcementAction,
+    EnforcementRound,
+    IncidentResponse,
+    ResponseTask,
+    ResponseTemplateItem,
+    Speaker,
+)
 
 
 def _is_id(pk: Any) -> bool:
@@ -24,7 +36,7 @@ def _is_id(pk: Any) -> bool:
         return False
 
 
-def _full_or_partial[M: (CallIn, CallInInvitation, CustomNotification)](
+def _full_or_partial[M: (CallIn, CallInInvitation, CustomNotification, EnforcementRound, IncidentResponse)](
     user: Staff, model: type[M], pk: Any, partial: str, *, purpose: str, related: tuple[str, ...] = ()
 ) -> tuple[M, bool]:
     """The record in full, or the declared partial view; 404 (audited) when neither."""
@@ -187,3 +199,143 @@ def custom_notification_for(user: Staff, pk: Any, *, purpose: str) -> tuple[Cust
 def notification_deliverers(notification: CustomNotification) -> list[Staff]:
     """Who delivers it (part of the plan, shown to all who see the plan)."""
     return list(notification.deliverers.select_related("agency").order_by("last_name", "first_name"))
+
+
+# --------------------------------------------------------------------------------------------------
+# Enforcement rounds
+
+ROUND_SORTS = {
+    "started": ("started_on", "id"),
+    "-started": ("-started_on", "-id"),
+    "status": ("status", "-started_on", "-id"),
+    "-status": ("-status", "-started_on", "-id"),
+    "group": ("group__name", "-started_on", "-id"),
+    "-group": ("-group__name", "-started_on", "-id"),
+}
+
+
+def enforcement_rounds(user: Staff, *, status: str = "", sort: str = "-started") -> QuerySet[EnforcementRound]:
+    """Rounds the user holds in full (the police), with their group and the number of actions."""
+    items = access.visible(user, EnforcementRound).select_related("group").annotate(action_count=Count("actions"))
+    if status:
+        items = items.filter(status=status)
+    return items.order_by(*ROUND_SORTS.get(sort, ROUND_SORTS["-started"]))
+
+
+def round_summaries(user: Staff, *, status: str = "") -> QuerySet[EnforcementRound]:
+    """Rounds whose summary only the user holds (an agency asked to act): the declared fields only."""
+    items = access.visible(user, EnforcementRound, "view_summary").only(
+        *access.partial_fields(EnforcementRound, "view_summary"), "program_id"
+    )
+    if status:
+        items = items.filter(status=status)
+    return items.order_by("-started_on", "-id")
+
+
+def round_for(user: Staff, pk: Any, *, purpose: str) -> tuple[EnforcementRound, bool]:
+    return _full_or_partial(user, EnforcementRound, pk, "view_summary", purpose=purpose, related=("group",))
+
+
+def round_actions(user: Staff, round_: EnforcementRound) -> QuerySet[EnforcementAction]:
+    """The round's actions the user sees: every one for the police, its own for an agency asked to act."""
+    return (
+        access.visible(user, EnforcementAction)
+        .filter(round=round_)
+        .select_related("acting_agency")
+        .order_by("acted_on", "id")
+    )
+
+
+def actions_to_record(user: Staff) -> QuerySet[EnforcementAction]:
+    """Planned actions whose result the user's agency records (the start page and the list of rounds)."""
+    return (
+        access.visible(user, EnforcementAction, "record_result")
+        .filter(status=EnforcementAction.Status.PLANNED)
+        .select_related("acting_agency")
+        .order_by("acted_on", "id")
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Responses after incidents
+
+
+def responses(user: Staff, *, status: str = "") -> QuerySet[IncidentResponse]:
+    """Responses the user sees, in full (the police) or as the summary (an agency with tasks), newest incident
+    first, each with its task counts as far as the user sees the tasks."""
+    action = "view" if access.role_allows(user, "view", IncidentResponse) else "view_summary"
+    tasks = access.visible(user, ResponseTask).values("pk")
+    open_task = Q(tasks__status=ResponseTask.Status.OPEN, tasks__in=tasks)
+    items = (
+        access.visible(user, IncidentResponse, action)
+        .only(*access.partial_fields(IncidentResponse, "view_summary"), "program_id", "incident_id")
+        .annotate(
+            task_total=Count("tasks", filter=Q(tasks__in=tasks)),
+            task_resolved=Count("tasks", filter=Q(tasks__in=tasks) & ~Q(tasks__status=ResponseTask.Status.OPEN)),
+            task_overdue=Count("tasks", filter=open_task & Q(tasks__deadline__lt=timezone.now())),
+        )
+    )
+    if status:
+        items = items.filter(status=status)
+    return items.order_by("-occurred_at", "-id")
+
+
+def response_for(user: Staff, pk: Any, *, purpose: str) -> tuple[IncidentResponse, bool]:
+    return _full_or_partial(user, IncidentResponse, pk, "view_summary", purpose=purpose)
+
+
+def response_tasks(user: Staff, response: IncidentResponse) -> QuerySet[ResponseTask]:
+    """The response's tasks the user sees: all of them for the police, its own agency's for the others."""
+    return (
+        access.visible(user, ResponseTask)
+        .filter(response=response)
+        .select_related("owner_agency", "assignee", "resolved_by")
+        .order_by("deadline", "order", "id")
+    )
+
+
+def open_tasks(user: Staff) -> QuerySet[ResponseTask]:
+    """Open tasks of the user's own agency (its owners), soonest deadline first: the start page and the
+    calendar. The police see other agencies' tasks but do not own them."""
+    return (
+        access.visible(user, ResponseTask, "change")
+        .filter(status=ResponseTask.Status.OPEN, owner_agency_id=user.agency_id or 0)
+        .select_related("response", "assignee")
+        .order_by("deadline", "id")
+    )
+
+
+def overdue_tasks(user: Staff, *, now: Any = None) -> QuerySet[ResponseTask]:
+    return open_tasks(user).filter(deadline__lt=now or timezone.now())
+
+
+def incident_review(user: Staff, *, days: int = 90, gmi: str = "", kind: str = "") -> QuerySet[Incident]:
+    """Recent incidents of the user's map (the police) with their GMI classification and the response's status
+    (none, in progress, closed) and task counts."""
+    since = timezone.now() - timedelta(days=days)
+    items = (
+        access.visible(user, Incident)
+        .filter(occurred_at__gte=since)
+        .select_related("response")
+        .prefetch_related("groups")
+        .annotate(
+            task_total=Count("response__tasks"),
+            task_resolved=Count("response__tasks", filter=~Q(response__tasks__status=ResponseTask.Status.OPEN)),
+            task_overdue=Count(
+                "response__tasks",
+                filter=Q(
+                    response__tasks__status=ResponseTask.Status.OPEN, response__tasks__deadline__lt=timezone.now()
+                ),
+            ),
+        )
+    )
+    if gmi:
+        items = items.filter(gmi=gmi)
+    if kind:
+        items = items.filter(kind=kind)
+    return items.order_by("-occurred_at", "-id")
+
+
+def routine(user: Staff) -> QuerySet[ResponseTemplateItem]:
+    """The program's response routine (program structure), in order."""
+    return access.visible(user, ResponseTemplateItem).select_related("agency").order_by("order", "deadline_hours", "id")

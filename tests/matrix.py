@@ -59,6 +59,9 @@ PUBLIC_ROUTES = {
     "accounts:logout": "ends a session; harmless without one",
     "set_language": "chooses the UI language, reads no data",
     "healthz": "load balancer health check; answers only 'ok'",
+    "interventions:calendar-ics": (
+        "the iCal feed: its secret, revocable address is the credential (tests/interventions/test_calendar_feed.py)"
+    ),
 }
 # Routes proven by their own tests instead of matrix rows, each with the test that does it.
 COVERED_ELSEWHERE = {

@@ -20,9 +20,13 @@ import tests.gvi.mapping.matrix
 import tests.gvi.matrix
 import tests.gvi.matrix_notifications
 import tests.interventions.matrix_api
+import tests.interventions.matrix_calendar
 import tests.interventions.matrix_callins
+import tests.interventions.matrix_enforcement_api
 import tests.interventions.matrix_invitations
 import tests.interventions.matrix_notifications
+import tests.interventions.matrix_responses
+import tests.interventions.matrix_rounds
 import tests.outreach.matrix_api
 import tests.outreach.matrix_caseload
 import tests.outreach.matrix_cases
@@ -59,6 +63,10 @@ def test_out_of_scope_objects_exist(scope: dict[str, Any]) -> None:
         *tests.interventions.matrix_callins.SUBJECTS,
         *tests.interventions.matrix_invitations.SUBJECTS,
         *tests.interventions.matrix_notifications.SUBJECTS,
+        *tests.interventions.matrix_calendar.SUBJECTS,
+        *tests.interventions.matrix_enforcement_api.SUBJECTS,
+        *tests.interventions.matrix_responses.SUBJECTS,
+        *tests.interventions.matrix_rounds.SUBJECTS,
         *tests.outreach.matrix_api.SUBJECTS,
         *tests.outreach.matrix_caseload.SUBJECTS,
         *tests.outreach.matrix_cases.SUBJECTS,

@@ -23,9 +23,13 @@ import tests.gvi.mapping.matrix
 import tests.gvi.matrix
 import tests.gvi.matrix_notifications
 import tests.interventions.matrix_api
+import tests.interventions.matrix_calendar
 import tests.interventions.matrix_callins
+import tests.interventions.matrix_enforcement_api
 import tests.interventions.matrix_invitations
 import tests.interventions.matrix_notifications
+import tests.interventions.matrix_responses
+import tests.interventions.matrix_rounds
 import tests.outreach.matrix_api
 import tests.outreach.matrix_caseload
 import tests.outreach.matrix_cases

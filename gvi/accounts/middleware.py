@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 LOGIN_AT_SESSION_KEY = "gvi_login_at"
 
-# Routes open before verification. The API answers for itself (401/403 JSON from DRF).
-OPEN_ROUTES = frozenset({"accounts:login", "accounts:logout", "set_language", "healthz"})
+# Routes open before verification. The API answers for itself (401/403 JSON from DRF). The calendar feed's
+# secret, revocable address is its own credential (calendar programs cannot log in).
+OPEN_ROUTES = frozenset({"accounts:login", "accounts:logout", "set_language", "healthz", "interventions:calendar-ics"})
 UNVERIFIED_ROUTES = frozenset({"accounts:enrol"})
 
 
