@@ -21,7 +21,18 @@ from cases.api.subject_access import SubjectAccessViewSet
 from cases.api.timeline import PersonTimelineView
 from gvi.mapping.api import GroupViewSet, IncidentViewSet, MembershipViewSet, NetworkView, RelationViewSet
 from gvi.notifications.api import NotificationViewSet
-from interventions.api import CallInViewSet, CustomNotificationViewSet, InvitationViewSet, SpeakerViewSet
+from interventions.api import (
+    CalendarEventViewSet,
+    CallInViewSet,
+    CustomNotificationViewSet,
+    EnforcementActionViewSet,
+    EnforcementRoundViewSet,
+    IncidentResponseViewSet,
+    InvitationViewSet,
+    ResponseTaskViewSet,
+    RoutineItemViewSet,
+    SpeakerViewSet,
+)
 from outreach.api import (
     CaseloadView,
     ContactViewSet,
@@ -59,6 +70,12 @@ router.register("call-ins", CallInViewSet, basename="callin")
 router.register("speakers", SpeakerViewSet, basename="speaker")
 router.register("invitations", InvitationViewSet, basename="callininvitation")
 router.register("custom-notifications", CustomNotificationViewSet, basename="customnotification")
+router.register("enforcement-rounds", EnforcementRoundViewSet, basename="enforcementround")
+router.register("enforcement-actions", EnforcementActionViewSet, basename="enforcementaction")
+router.register("incident-responses", IncidentResponseViewSet, basename="incidentresponse")
+router.register("response-tasks", ResponseTaskViewSet, basename="responsetask")
+router.register("response-routine", RoutineItemViewSet, basename="responsetemplateitem")
+router.register("calendar-events", CalendarEventViewSet, basename="calendarevent")
 
 app_name = "api"
 

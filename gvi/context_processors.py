@@ -38,6 +38,13 @@ NAVIGATION = (
     NavItem(
         "interventions:notification-list", _("Custom notifications"), "interventions.customnotification", "view_plan"
     ),
+    NavItem("interventions:round-list", _("Enforcement rounds"), "interventions.enforcementround"),
+    NavItem("interventions:round-list", _("Enforcement rounds"), "interventions.enforcementround", "view_summary"),
+    NavItem("interventions:incident-review", _("Incident review"), "mapping.incident"),
+    NavItem("interventions:response-list", _("Responses"), "interventions.incidentresponse"),
+    NavItem("interventions:response-list", _("Responses"), "interventions.incidentresponse", "view_summary"),
+    NavItem("interventions:routine", _("Response routine"), "interventions.responsetemplateitem", "change"),
+    NavItem("interventions:calendar", _("Calendar"), "interventions.calendarfeed"),
     NavItem("outreach:caseload", _("Caseload"), "outreach.exitcase"),
     NavItem("outreach:case-list", _("Exit cases"), "outreach.exitcase"),
     NavItem("outreach:referral-list", _("Referrals"), "outreach.referral"),

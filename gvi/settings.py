@@ -361,6 +361,8 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "interventions.models.CallInInvitation.Status",
         "CustomNotificationStatusEnum": "interventions.models.CustomNotification.Status",
         "CustomNotificationOutcomeEnum": "interventions.models.CustomNotification.Outcome",
+        "IncidentKindEnum": "gvi.mapping.models.IncidentKind",
+        "EnforcementActionKindEnum": "interventions.models.EnforcementAction.Kind",
     },
 }
 API_TOKEN_LIFETIME = timedelta(days=env_int("API_TOKEN_DAYS", 30))

@@ -4,10 +4,18 @@ from django.utils.translation import gettext_lazy as _
 
 class InterventionsConfig(AppConfig):
     name = "interventions"
-    verbose_name = _("Call-ins and custom notifications")
+    verbose_name = _("Call-ins, custom notifications, enforcement and responses")
 
     def ready(self) -> None:
+        from gvi.accounts.signals import staff_access_ended
         from interventions import panels, timeline
+        from interventions.services.feeds import feeds_end
 
         panels.register()
         timeline.register()
+        # A deactivated staff member's feed address, or one whose role or agency changed, stops at once.
+        staff_access_ended.connect(
+            lambda sender, staff, actor, **kwargs: feeds_end(staff=staff, actor=actor),
+            dispatch_uid="interventions.end_calendar_feeds",
+            weak=False,
+        )

@@ -1,13 +1,14 @@
 """Call-ins and custom notifications on the start page (upcoming call-ins; what awaits the user: the
 police's notifications awaiting a step, a probation officer's client invitations to confirm, the planned
 notifications a deliverer takes part in; counts and dates only) and on a person's page (the police's record:
-the person's invitations and custom notifications, and the button to request one)."""
+the person's invitations and custom notifications, and the button to request one). The tasks after incidents
+that the user's agency owns: overdue first, then the next due."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, Sum, When, Window
 from django.utils import timezone
 
 from cases.models import Person
@@ -17,10 +18,11 @@ from gvi.accounts.models import Staff
 from gvi.audit.services import audit_shown
 from gvi.panels import Panel, register_panel
 from interventions import selectors
-from interventions.models import CallIn, CallInInvitation, CustomNotification
+from interventions.models import CallIn, CallInInvitation, CustomNotification, ResponseTask
 
 PURPOSE = "call-ins and custom notifications"
 UPCOMING = 5
+TASKS_SHOWN = 5
 Status = CustomNotification.Status
 # status -> the step it awaits
 AWAITING = (Status.REQUESTED, Status.ASSESSED, Status.PLANNED, Status.OUTCOME)
@@ -86,6 +88,29 @@ def _start(user: Staff) -> dict[str, Any] | None:
     }
 
 
+def _tasks_after_incidents(user: Staff) -> dict[str, Any] | None:
+    """Open tasks after incidents owned by the user's agency (selectors.open_tasks), soonest deadline first, so
+    the overdue ones lead; the counts only when there are more than shown. Not shown to those who own none
+    (the police see other agencies' tasks but own only theirs). One query whatever the number: the counts
+    ride on the rows as window aggregates over all the open tasks."""
+    if not access.role_allows(user, "change", ResponseTask):
+        return None
+    now = timezone.now()
+    overdue = Case(When(deadline__lt=now, then=1), default=0, output_field=IntegerField())
+    tasks = list(
+        selectors.open_tasks(user).annotate(total=Window(Count("id")), overdue=Window(Sum(overdue)))[:TASKS_SHOWN]
+    )
+    if not tasks:
+        return None
+    total: int = tasks[0].total
+    return {
+        "tasks": [(task, task.deadline < now) for task in tasks],
+        "total": total,
+        "overdue": tasks[0].overdue,
+        "more": total > TASKS_SHOWN,
+    }
+
+
 def _person(user: Staff, person: Person) -> dict[str, Any] | None:
     """On the police's own record of a person: their invitations and custom notifications."""
     if person.owner_agency_id != user.agency_id or not access.role_allows(user, "view", CustomNotification):
@@ -122,6 +147,14 @@ def _person(user: Staff, person: Person) -> dict[str, Any] | None:
 def register() -> None:
     register_panel(
         Panel(key="interventions", template="interventions/panel_interventions.html", order=20, build=_start)
+    )
+    register_panel(
+        Panel(
+            key="response-tasks",
+            template="interventions/panel_response_tasks.html",
+            order=8,
+            build=_tasks_after_incidents,
+        )
     )
     register_person_panel(
         PersonPanel(key="interventions", template="interventions/_person_panel.html", order=20, build=_person)

@@ -266,9 +266,11 @@ def responses(user: Staff, *, status: str = "") -> QuerySet[IncidentResponse]:
     action = "view" if access.role_allows(user, "view", IncidentResponse) else "view_summary"
     tasks = access.visible(user, ResponseTask).values("pk")
     open_task = Q(tasks__status=ResponseTask.Status.OPEN, tasks__in=tasks)
+    # The incident is the police's: its id is loaded for the full view only.
+    police_only = ("incident_id",) if action == "view" else ()
     items = (
         access.visible(user, IncidentResponse, action)
-        .only(*access.partial_fields(IncidentResponse, "view_summary"), "program_id", "incident_id")
+        .only(*access.partial_fields(IncidentResponse, "view_summary"), "program_id", *police_only)
         .annotate(
             task_total=Count("tasks", filter=Q(tasks__in=tasks)),
             task_resolved=Count("tasks", filter=Q(tasks__in=tasks) & ~Q(tasks__status=ResponseTask.Status.OPEN)),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gvi.accounts.models import ApiToken, Role, Staff
+from gvi.accounts.signals import staff_access_ended
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
 
@@ -37,6 +38,7 @@ def staff_deactivate(*, actor: Staff, staff: Staff) -> None:
     Staff.objects.filter(pk=staff.pk).update(is_active=False)
     staff_end_sessions(staff=staff)
     ApiToken.objects.filter(user=staff, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    staff_access_ended.send(sender=Staff, staff=staff, actor=actor)
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -58,6 +60,7 @@ def staff_access_changed(*, actor: Staff, staff: Staff, before: dict[str, object
     if not changed:
         return
     staff_end_sessions(staff=staff)
+    staff_access_ended.send(sender=Staff, staff=staff, actor=actor)
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,

@@ -7,13 +7,17 @@ from typing import Any
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.http import HttpRequest
 
 from gvi.accounts.middleware import LOGIN_AT_SESSION_KEY
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
+
+# Sent when a staff member is deactivated or their access changes (role, program, agency, team): apps end
+# what lives outside a session, such as a calendar feed address. Arguments: staff, actor.
+staff_access_ended = Signal()
 
 
 @receiver(user_logged_in, dispatch_uid="gvi.accounts.audit_login")

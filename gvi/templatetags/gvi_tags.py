@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.apps import apps
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+
+from gvi import access
 
 register = template.Library()
 
@@ -60,3 +63,14 @@ def field_widget(field: Any) -> SafeString:
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag(takes_context=True)
+def role_allows(context: dict[str, Any], action: str, model_label: str) -> bool:
+    """May the signed-in user's role do `action` on this kind of record at all (`app_label.model`)? For showing
+    a button; the view and the service decide again on the object.
+
+    {% role_allows "add" "interventions.enforcementround" as can_start_round %}"""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return access.role_allows(user, action, apps.get_model(model_label))

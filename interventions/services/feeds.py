@@ -30,6 +30,9 @@ def _digest(token: str) -> str:
 def feed_create(*, actor: Staff) -> tuple[CalendarFeed, str]:
     """Make a new feed URL (the old one, if any, stops working). Returns the feed and its secret token."""
     access.require(actor, "change", CalendarFeed)
+    # One make at a time per staff member (a double submit): the second waits, then revokes the first's feed
+    # instead of breaking the one-live-feed constraint.
+    Staff.objects.select_for_update().filter(pk=actor.pk).exists()
     _revoke_live(actor)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     feed = CalendarFeed.objects.create(user=actor, token_hash=_digest(token))
@@ -70,3 +73,15 @@ def feed_owner(token: str) -> Staff | None:
         return None
     CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
     return Staff.objects.get(pk=feed.user_id)
+
+
+def feeds_end(*, staff: Staff, actor: Staff) -> int:
+    """Stop every live feed of a staff member whose access ended or changed (an administrator's act). Returns
+    how many were stopped."""
+    live = list(CalendarFeed.objects.filter(user=staff, revoked_at=None))
+    for feed in live:
+        CalendarFeed.objects.filter(pk=feed.pk).update(revoked_at=timezone.now())
+        audit_record(
+            actor=actor, action=AuditAction.REVOKE, obj=feed, purpose=PURPOSE, detail={"reason": "access changed"}
+        )
+    return len(live)

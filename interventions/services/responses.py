@@ -278,7 +278,8 @@ def response_task_add(
     """Add a task beyond the routine to an open response."""
     access.require(actor, "add", ResponseTask)
     access.require(actor, "change", response)
-    _require_open(response)
+    # The response as stored (and locked): this write names no version, and a close saved since must stop it.
+    _require_open(IncidentResponse.objects.select_for_update().get(pk=response.pk))
     errors: dict[str, list[str]] = {}
     if not title.strip():
         errors["title"] = [_("Name the task.")]
@@ -314,10 +315,10 @@ def _require_open(response: IncidentResponse) -> None:
 
 
 def assignable_staff(task: ResponseTask) -> list[Staff]:
-    """Active casework staff of the task's agency (program structure): whom the task may be given to."""
-    return list(
-        program_staff(program_id=task.program_id).filter(agency_id=task.owner_agency_id).order_by("first_name", "pk")
-    )
+    """Active casework staff of the task's agency whose role resolves tasks (program structure): whom the task
+    may be given to. Not the police analyst, who reads tasks but does not resolve them."""
+    staff = program_staff(program_id=task.program_id).filter(agency_id=task.owner_agency_id)
+    return [s for s in staff.order_by("first_name", "pk") if access.role_allows(s, "change", ResponseTask)]
 
 
 @transaction.atomic

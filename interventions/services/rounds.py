@@ -64,8 +64,18 @@ def _check_incidents(actor: Staff, incidents: list[Incident]) -> None:
         raise ValidationError({"incidents": [_("Choose incidents of your own group map.")]})
 
 
-def _require_active(round_: EnforcementRound) -> None:
-    if round_.status != EnforcementRound.Status.ACTIVE:
+def _require_active(round_: EnforcementRound, *, stored: bool = False) -> None:
+    """`stored`: check (and lock) the round as it is stored, not the caller's copy: for a write that names no
+    version of the round (an action added or removed), which an end saved in between must still stop."""
+    if stored:
+        active = (
+            EnforcementRound.objects.select_for_update()
+            .filter(pk=round_.pk, status=EnforcementRound.Status.ACTIVE)
+            .exists()
+        )
+    else:
+        active = round_.status == EnforcementRound.Status.ACTIVE
+    if not active:
         raise ValidationError(_("The round has ended: it no longer changes."))
 
 
@@ -127,21 +137,20 @@ def round_update(
     merged = {field: changes.get(field, getattr(round_, field)) for field in ROUND_FIELDS}
     merged["reason"], merged["summary"] = str(merged["reason"]).strip(), str(merged["summary"]).strip()
     errors = _round_errors(merged)
+    if "started_on" not in errors and round_.actions.filter(acted_on__lt=merged["started_on"]).exists():
+        errors["started_on"] = [_("The round has an action before this day: it starts on or before its actions.")]
     if errors:
         raise ValidationError(errors)
     incident_list = list(incidents) if incidents is not None else None
     if incident_list is not None:
         _check_incidents(actor, incident_list)
+    changed = [f for f in ROUND_FIELDS if merged[f] != getattr(round_, f)]
     fresh = update_versioned(round_, expected_version=version, changes=merged)
     if incident_list is not None:
+        if set(fresh.incidents.values_list("pk", flat=True)) != {i.pk for i in incident_list}:
+            changed.append("incidents")
         fresh.incidents.set(incident_list)
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=fresh,
-        purpose=PURPOSE,
-        detail={"fields": sorted(f for f in ROUND_FIELDS if merged[f] != getattr(round_, f))},
-    )
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=fresh, purpose=PURPOSE, detail={"fields": sorted(changed)})
     return fresh
 
 
@@ -204,7 +213,7 @@ def action_add(
     recorded by the police."""
     access.require(actor, "add", EnforcementAction)
     access.require(actor, "change", round_)
-    _require_active(round_)
+    _require_active(round_, stored=True)
     external_agency = external_agency.strip() or ("" if acting_agency else OUTSIDE_BY_KIND.get(kind, ""))
     values = {"kind": kind, "acted_on": acted_on, "description": description.strip()}
     errors = _action_errors(values, round_)
@@ -279,11 +288,14 @@ def action_remove(*, actor: Staff, action: EnforcementAction) -> None:
     summary of the round."""
     access.require(actor, "change", action)
     round_ = action.round
-    _require_active(round_)
+    _require_active(round_, stored=True)
     _require_planned(action)
     audit_record(actor=actor, action=AuditAction.DELETE, obj=action, purpose=PURPOSE, detail={"round": round_.pk})
     agency = action.acting_agency
-    action.delete()
+    # Only while it is still planned as stored: a result recorded since the caller read it is never deleted.
+    deleted, _counts = EnforcementAction.objects.filter(pk=action.pk, status=EnforcementAction.Status.PLANNED).delete()
+    if not deleted:
+        raise ValidationError(_("Only a planned action can be changed or removed."))
     if (
         agency is not None
         and agency.pk != round_.owner_agency_id

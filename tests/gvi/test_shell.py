@@ -13,7 +13,7 @@ from gvi.demo import PERSONA_NAMES
 from tests.conftest import max_queries
 
 # The start page runs a fixed number of queries whatever the data size (session, user, device, panels).
-HOME_QUERY_LIMIT = 15
+HOME_QUERY_LIMIT = 16
 
 
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
