@@ -192,6 +192,9 @@ PARTIAL_FIELDS: Final[Mapping[tuple[str, str], tuple[str, ...]]] = {
     (_ROUND, "view_summary"): ("id", "started_on", "status", "ended_on", "summary"),
     # The agencies with tasks after an incident: its date, district and kind, never the police details.
     (_RESPONSE, "view_summary"): ("id", "occurred_at", "district", "kind", "status", "opened_at", "closed_at"),
+    # The police follow another agency's task after an incident: what, whose, by when and how far it got; never
+    # its note (social-services or probation information about individuals), who has it or who resolved it.
+    (_TASK, "view_status"): ("id", "response", "title", "owner_agency", "deadline", "status", "resolved_at", "order"),
 }
 
 _SECTIONS = {
@@ -288,19 +291,20 @@ _ANALYST_INTERVENTIONS: Final[Mapping[str, Mapping[str, Scope]]] = {
 }
 # Enforcement rounds and responses after incidents. The police run rounds; an agency asked to act holds the
 # round's summary and its own actions (granted to the agency) and records their results. The police open a
-# response from an incident; each agency with tasks holds the response's summary and its own tasks.
+# response from an incident; each agency with tasks holds the response's summary and its own tasks. The police
+# hold their own tasks in full and follow the other agencies' tasks by their status (`view_status`).
 _POLICE_ENFORCEMENT: Final[Mapping[str, Mapping[str, Scope]]] = {
     _ROUND: {"view": AGENCY, "add": AGENCY, "change": AGENCY},
     _ACTION: {"view": AGENCY, "add": AGENCY, "change": AGENCY, "record_result": AGENCY},
     _RESPONSE: {"view": AGENCY, "add": AGENCY, "change": AGENCY},
-    _TASK: {"view": AGENCY, "add": AGENCY, "change": AGENCY},
+    _TASK: {"view": AGENCY, "view_status": AGENCY, "add": AGENCY, "change": AGENCY},
     _ROUTINE: {"view": PROGRAM},
 }
 _ANALYST_ENFORCEMENT: Final[Mapping[str, Mapping[str, Scope]]] = {
     _ROUND: {"view": AGENCY},
     _ACTION: {"view": AGENCY},
     _RESPONSE: {"view": AGENCY},
-    _TASK: {"view": AGENCY},
+    _TASK: {"view": AGENCY, "view_status": AGENCY},
     _ROUTINE: {"view": PROGRAM},
 }
 # An agency with tasks after an incident (social services, Kriminalvården): the summary and its own tasks.

@@ -8,8 +8,10 @@ class InterventionsConfig(AppConfig):
 
     def ready(self) -> None:
         from gvi.accounts.signals import staff_access_ended
+        from gvi.mapping.signals import incident_corrected
         from interventions import panels, timeline
         from interventions.services.feeds import feeds_end
+        from interventions.services.responses import response_follow_incident
 
         panels.register()
         timeline.register()
@@ -17,5 +19,13 @@ class InterventionsConfig(AppConfig):
         staff_access_ended.connect(
             lambda sender, staff, actor, **kwargs: feeds_end(staff=staff, actor=actor),
             dispatch_uid="interventions.end_calendar_feeds",
+            weak=False,
+        )
+        # A corrected incident moves its response's summary and open deadlines with it.
+        incident_corrected.connect(
+            lambda sender, actor, incident, before, **kwargs: response_follow_incident(
+                actor=actor, incident=incident, before=before
+            ),
+            dispatch_uid="interventions.response_follows_incident",
             weak=False,
         )

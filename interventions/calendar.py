@@ -1,10 +1,11 @@
 """The calendar: what falls on which day for one viewer, as far as the policy lets them see it.
 
 Call-ins (in full or their schedule), planned custom notifications (the police's, or those the viewer delivers),
-deadlines of open tasks after incidents, planned enforcement actions, and the follow-ups and threat-assessment
-reviews of open exit cases. An event's `title` is fixed text that names no one (plus a task's district or an
-action's kind); the iCal feed shows only the title, a call-in's venue and the page's address. `detail` (a
-task's name) is shown on the calendar page only. One query per kind of event.
+deadlines of open tasks after incidents (for the police also the other agencies' tasks, which they follow by
+their status), planned enforcement actions, and the follow-ups and threat-assessment reviews of open exit cases.
+An event's `title` is fixed text that names no one (plus a task's district or an action's kind); the iCal feed
+shows only the title, a call-in's venue and the page's address. `detail` (a task's name) is shown on the
+calendar page only. One query per kind of event.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from gvi import access
 from gvi.accounts.models import Staff
+from interventions import selectors
 from interventions.models import CallIn, CustomNotification, EnforcementAction, ResponseTask
 from outreach.models import ExitCase
 
@@ -86,8 +88,9 @@ def _notifications(user: Staff, start: datetime, end: datetime) -> list[Event]:
 
 
 def _tasks(user: Staff, start: datetime, end: datetime, now: datetime) -> list[Event]:
+    # The police see another agency's open deadlines too (by its status: the title is in that partial view).
     rows = (
-        access.visible(user, ResponseTask)
+        selectors.tasks_seen(user)
         .filter(status=ResponseTask.Status.OPEN, deadline__gte=start, deadline__lt=end)
         .select_related("response")
         .only("id", "title", "deadline", "response_id", "response__district")

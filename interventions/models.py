@@ -19,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import Person
 from gvi.mapping.models import Group, IncidentKind
@@ -262,7 +263,7 @@ class EnforcementRound(AgencyRecord):
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
-        ENDED = "ended", _("Ended")
+        ENDED = "ended", pgettext_lazy("status of an enforcement round", "Ended")
 
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="+", verbose_name=_("group"))
     reason = models.TextField(_("reason"), max_length=5000)
@@ -290,7 +291,10 @@ class EnforcementRound(AgencyRecord):
             models.CheckConstraint(
                 condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("started_on")),
                 name="round_ends_after_start",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["group"], condition=models.Q(status="active"), name="one_active_round_per_group"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -313,7 +317,7 @@ class EnforcementAction(AgencyRecord):
     class Kind(models.TextChoices):
         ARREST = "arrest", _("Arrest")
         DETENTION = "detention", _("Detention")
-        SEARCH = "search", _("Search")
+        SEARCH = "search", pgettext_lazy("enforcement action", "Search")
         KRONOFOGDEN = "kronofogden", _("Kronofogden (enforcement authority)")
         SKATTEVERKET = "skatteverket", _("Skatteverket (tax agency)")
         SUPERVISION = "supervision", _("Tightened supervision")
@@ -407,7 +411,7 @@ class IncidentResponse(AgencyRecord):
 
     class Status(models.TextChoices):
         OPEN = "open", _("In progress")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("status of a response", "Closed")
 
     incident = models.OneToOneField(
         "mapping.Incident", on_delete=models.PROTECT, related_name="response", verbose_name=_("incident")
@@ -441,7 +445,8 @@ class IncidentResponseGroupObjectPermission(GroupGrant):
 
 class ResponseTask(AgencyRecord):
     """A task of a response, owned by one agency (`owner_agency`), with an assignee there and a deadline counted
-    from the incident. A root object: the owning agency sees and resolves it; the police see every task."""
+    from the incident. A root object: the owning agency sees and resolves it; the police (who own the response)
+    follow another agency's task by its status (`view_status`), never its note or who works on it."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("To do")
@@ -474,6 +479,10 @@ class ResponseTask(AgencyRecord):
         ordering = ["response", "deadline", "order", "id"]
         verbose_name = _("response task")
         verbose_name_plural = _("response tasks")
+        # The police follow another agency's task by its status (access.PARTIAL_FIELDS), never its note.
+        permissions = [
+            ("view_responsetask_status", "Can see the title, agency, deadline and status of another agency's task")
+        ]
         indexes = [
             models.Index(
                 fields=["owner_agency", "deadline"], name="response_task_open", condition=models.Q(status="open")

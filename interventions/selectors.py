@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from cases.models import ProbationSection
@@ -36,9 +36,9 @@ def _is_id(pk: Any) -> bool:
         return False
 
 
-def _full_or_partial[M: (CallIn, CallInInvitation, CustomNotification, EnforcementRound, IncidentResponse)](
-    user: Staff, model: type[M], pk: Any, partial: str, *, purpose: str, related: tuple[str, ...] = ()
-) -> tuple[M, bool]:
+def _full_or_partial[
+    M: (CallIn, CallInInvitation, CustomNotification, EnforcementRound, IncidentResponse, ResponseTask)
+](user: Staff, model: type[M], pk: Any, partial: str, *, purpose: str, related: tuple[str, ...] = ()) -> tuple[M, bool]:
     """The record in full, or the declared partial view; 404 (audited) when neither."""
     obj = access.visible(user, model).select_related(*related).filter(pk=pk).first() if _is_id(pk) else None
     if obj is not None:
@@ -260,20 +260,44 @@ def actions_to_record(user: Staff) -> QuerySet[EnforcementAction]:
 # Responses after incidents
 
 
+def _seen_task_ids(user: Staff) -> tuple[QuerySet[Any], QuerySet[Any] | None]:
+    """The ids of the tasks the user sees in full, and of those seen by their status only (None when the role has
+    no status view)."""
+    full = access.visible(user, ResponseTask).values("pk")
+    if not access.role_allows(user, "view_status", ResponseTask):
+        return full, None
+    return full, access.visible(user, ResponseTask, "view_status").values("pk")
+
+
+def tasks_seen(user: Staff) -> QuerySet[ResponseTask]:
+    """Every task the user sees, each marked `full`: in full (an agency's own tasks) or by its status only (the
+    police following another agency's task, `view_status`). Whoever shows a task that is not `full` shows only
+    access.partial_fields(ResponseTask, "view_status"): never its note, assignee or who resolved it."""
+    full, by_status = _seen_task_ids(user)
+    if by_status is None:
+        return access.visible(user, ResponseTask).annotate(full=Value(True, output_field=BooleanField()))
+    # Both id lists come from the policy, each within the user's program.
+    return ResponseTask.objects.filter(Q(pk__in=full) | Q(pk__in=by_status)).annotate(
+        full=Case(When(pk__in=full, then=Value(True)), default=Value(False), output_field=BooleanField())
+    )
+
+
 def responses(user: Staff, *, status: str = "") -> QuerySet[IncidentResponse]:
     """Responses the user sees, in full (the police) or as the summary (an agency with tasks), newest incident
-    first, each with its task counts as far as the user sees the tasks."""
+    first, each with its task counts as far as the user sees the tasks (for the police: their own tasks and
+    those they follow by status)."""
     action = "view" if access.role_allows(user, "view", IncidentResponse) else "view_summary"
-    tasks = access.visible(user, ResponseTask).values("pk")
-    open_task = Q(tasks__status=ResponseTask.Status.OPEN, tasks__in=tasks)
+    full_ids, status_ids = _seen_task_ids(user)
+    seen = Q(tasks__in=full_ids) if status_ids is None else Q(tasks__in=full_ids) | Q(tasks__in=status_ids)
+    open_task = seen & Q(tasks__status=ResponseTask.Status.OPEN)
     # The incident is the police's: its id is loaded for the full view only.
     police_only = ("incident_id",) if action == "view" else ()
     items = (
         access.visible(user, IncidentResponse, action)
         .only(*access.partial_fields(IncidentResponse, "view_summary"), "program_id", *police_only)
         .annotate(
-            task_total=Count("tasks", filter=Q(tasks__in=tasks)),
-            task_resolved=Count("tasks", filter=Q(tasks__in=tasks) & ~Q(tasks__status=ResponseTask.Status.OPEN)),
+            task_total=Count("tasks", filter=seen),
+            task_resolved=Count("tasks", filter=seen & ~Q(tasks__status=ResponseTask.Status.OPEN)),
             task_overdue=Count("tasks", filter=open_task & Q(tasks__deadline__lt=timezone.now())),
         )
     )
@@ -287,12 +311,20 @@ def response_for(user: Staff, pk: Any, *, purpose: str) -> tuple[IncidentRespons
 
 
 def response_tasks(user: Staff, response: IncidentResponse) -> QuerySet[ResponseTask]:
-    """The response's tasks the user sees: all of them for the police, its own agency's for the others."""
+    """The response's tasks the user sees, each marked `full` (see tasks_seen): all of them for the police
+    (another agency's by its status only), its own agency's for the others."""
     return (
-        access.visible(user, ResponseTask)
-        .filter(response=response)
+        tasks_seen(user)
+        .filter(response_id=response.pk)
         .select_related("owner_agency", "assignee", "resolved_by")
         .order_by("deadline", "order", "id")
+    )
+
+
+def task_for(user: Staff, pk: Any, *, purpose: str) -> tuple[ResponseTask, bool]:
+    """One task in full, or by its status only (`view_status`); 404 (audited) when neither."""
+    return _full_or_partial(
+        user, ResponseTask, pk, "view_status", purpose=purpose, related=("owner_agency", "assignee")
     )
 
 

@@ -80,6 +80,8 @@ def staff_mfa_reset(*, actor: Staff, staff: Staff) -> None:
     _require_admin(actor)
     TOTPDevice.objects.filter(user=staff).delete()
     ApiToken.objects.filter(user=staff, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    # A lost phone often holds the calendar feed's address too.
+    staff_access_ended.send(sender=Staff, staff=staff, actor=actor)
     staff_end_sessions(staff=staff)
     audit_record(actor=actor, action=AuditAction.MFA_RESET, obj=staff, purpose="account administration")
 

@@ -15,8 +15,9 @@ from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
 
-# Sent when a staff member is deactivated or their access changes (role, program, agency, team): apps end
-# what lives outside a session, such as a calendar feed address. Arguments: staff, actor.
+# Sent when a staff member is deactivated, their access changes (role, program, agency, team) or their
+# second factor is reset: apps end what lives outside a session, such as a calendar feed address.
+# Arguments: staff, actor.
 staff_access_ended = Signal()
 
 

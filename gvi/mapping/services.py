@@ -27,6 +27,7 @@ from gvi.mapping.models import (
     IncidentInvolvement,
     review_date_after,
 )
+from gvi.mapping.signals import incident_corrected
 
 PURPOSE = "group mapping"
 
@@ -389,6 +390,8 @@ def incident_update(
             changed.append("groups")
         fresh.groups.set(groups)
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=fresh, purpose=PURPOSE, detail={"fields": changed})
+    if changed:
+        incident_corrected.send(sender=Incident, actor=actor, incident=fresh, before=incident, fields=changed)
     return fresh
 
 

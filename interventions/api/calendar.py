@@ -28,7 +28,7 @@ PURPOSE = "calendar (API)"
 MAX_DAYS = 92
 DEFAULT_DAYS = 30
 
-END_BEFORE_START = _("The end falls on or after the start.")
+END_BEFORE_START = _("The end must be on or after the start.")
 TOO_LONG = _("Ask for at most %(days)s days at a time.")
 
 

@@ -4,7 +4,9 @@ as the pages.
 The police open a response from an incident of their map and read it in full; each agency with tasks reads
 the response's summary only (access.PARTIAL_FIELDS for `view_summary`: the incident's date, district and
 kind, never the incident itself or the police's notes) — a different serializer, not fields hidden ad hoc —
-and its own tasks, which it assigns and resolves. The routine behind the tasks is program structure: the
+and its own tasks, which it assigns and resolves. The police read their own tasks in full and follow another
+agency's task by its status (access.PARTIAL_FIELDS for `view_status`: never its note, its assignee or who
+resolved it), again through a serializer of its own. The routine behind the tasks is program structure: the
 program lead and the administrator keep it, the police read it. Changes to a response or a task need
 If-Match with the ETag of a read: 428 without it, 412 when someone saved in between. Routine tasks carry no
 version (program structure, not case data) and change without one.
@@ -43,6 +45,7 @@ CHOOSE_RESPONSE = _("Choose an open response of your own agency.")
 CHOOSE_ASSIGNEE = _("Choose staff of the agency that owns the task.")
 
 SUMMARY_FIELDS = access.partial_fields(IncidentResponse, "view_summary")
+TASK_STATUS_FIELDS = access.partial_fields(ResponseTask, "view_status")
 
 
 def _saved[M](change: Callable[[], M]) -> M:
@@ -221,7 +224,7 @@ class IncidentResponseViewSet(InterventionViewSet):
 
 
 class ResponseTaskSerializer(serializers.ModelSerializer[ResponseTask]):
-    """A task of a response: its agency sees, assigns and resolves it; the police see every task."""
+    """A task of a response in full: its agency sees, assigns and resolves it (the police their own)."""
 
     response = serializers.IntegerField(source="response_id", read_only=True)
     owner_agency = serializers.IntegerField(source="owner_agency_id", read_only=True)
@@ -262,6 +265,35 @@ class ResponseTaskSerializer(serializers.ModelSerializer[ResponseTask]):
         return obj.is_overdue(self.context.get("now"))
 
 
+class ResponseTaskStatusSerializer(serializers.Serializer[ResponseTask]):
+    """Another agency's task as the police follow it (`view_status`): what, whose, by when and how far it got;
+    never its note, its assignee or who resolved it."""
+
+    id = serializers.IntegerField(read_only=True)
+    response = serializers.IntegerField(source="response_id", read_only=True)
+    title = serializers.CharField(read_only=True)
+    owner_agency = serializers.IntegerField(source="owner_agency_id", read_only=True)
+    deadline = serializers.DateTimeField(read_only=True)
+    status = serializers.ChoiceField(choices=ResponseTask.Status.choices, read_only=True)
+    resolved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    order = serializers.IntegerField(read_only=True)
+
+    def to_representation(self, instance: ResponseTask) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # Exactly the declared fields of the partial view, whatever this class grows.
+        return {name: data[name] for name in TASK_STATUS_FIELDS}
+
+
+class ResponseTaskRowSerializer(serializers.BaseSerializer[ResponseTask]):
+    """A task of a list: in full where the user sees it in full, else its status only (`full` is marked by
+    selectors.tasks_seen)."""
+
+    def to_representation(self, instance: ResponseTask) -> dict[str, Any]:
+        if instance.full:  # type: ignore[attr-defined]
+            return dict(ResponseTaskSerializer(instance, context=self.context).data)
+        return dict(ResponseTaskStatusSerializer(instance, context=self.context).data)
+
+
 class TaskCreateSerializer(serializers.Serializer[Any]):
     response = id_field(help_text="An open response of your own agency.")
     title = serializers.CharField(max_length=200, allow_blank=True)
@@ -300,14 +332,18 @@ class ResponseTaskViewSet(InterventionViewSet):
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}
 
-    @extend_schema(parameters=[TaskFilterSerializer])
+    @extend_schema(
+        parameters=[TaskFilterSerializer],
+        description="The tasks you see, soonest deadline first: your agency's in full; for the police also the "
+        "other agencies' tasks, each with only the status fields: " + ", ".join(TASK_STATUS_FIELDS) + ".",
+    )
     def list(self, request: Request) -> Response:
-        """The tasks you see, soonest deadline first: every task for the police, your agency's for the
-        others."""
+        """The tasks you see, soonest deadline first: every task for the police (another agency's by its status
+        only), your agency's for the others."""
         user = staff_of(request)
         require_role(user, "view", ResponseTask)
         filters = self.filters(request, TaskFilterSerializer)
-        items = access.visible(user, ResponseTask).select_related("owner_agency", "assignee")
+        items = selectors.tasks_seen(user).select_related("owner_agency", "assignee")
         if "response" in filters:
             items = items.filter(response_id=filters["response"])
         if "status" in filters:
@@ -316,13 +352,20 @@ class ResponseTaskViewSet(InterventionViewSet):
         if overdue is not None:
             late = {"status": ResponseTask.Status.OPEN, "deadline__lt": timezone.now()}
             items = items.filter(**late) if overdue else items.exclude(**late)
-        return self.audited_page(user, items.order_by("deadline", "order", "id"))
+        return self.audited_page(user, items.order_by("deadline", "order", "id"), ResponseTaskRowSerializer)
 
     def _answer(self, task: ResponseTask, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(task).data, status=code, headers={"ETag": etag(task)})
 
+    @extend_schema(
+        description="The task in full for its agency; for the police following another agency's task only the "
+        "status fields: " + ", ".join(TASK_STATUS_FIELDS) + ".",
+        responses=ResponseTaskSerializer,
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
-        task = access.get_visible_or_404(staff_of(request), ResponseTask, pk, purpose=PURPOSE)
+        task, full = selectors.task_for(staff_of(request), pk, purpose=PURPOSE)
+        if not full:
+            return Response(ResponseTaskStatusSerializer(task).data)
         return self._answer(task)
 
     @extend_schema(request=TaskCreateSerializer, responses={201: ResponseTaskSerializer})
@@ -469,6 +512,7 @@ __all__ = [
     "IncidentResponseSummarySerializer",
     "IncidentResponseViewSet",
     "ResponseTaskSerializer",
+    "ResponseTaskStatusSerializer",
     "ResponseTaskViewSet",
     "RoutineItemSerializer",
     "RoutineItemViewSet",

@@ -146,7 +146,7 @@ class TaskAssignForm(VersionedForm):
 class TaskResolveForm(VersionedForm):
     status = forms.ChoiceField(
         label=_("Outcome"),
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         choices=[(ResponseTask.Status.DONE, _("Done")), (ResponseTask.Status.NOT_NEEDED, _("Not needed"))],
     )
     note = forms.CharField(

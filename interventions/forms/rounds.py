@@ -211,5 +211,5 @@ class ActionResultForm(VersionedForm):
     def clean_acted_on(self) -> date | None:
         acted_on: date | None = self.cleaned_data["acted_on"]
         if acted_on is not None and acted_on > timezone.localdate():
-            raise ValidationError(_("Record the result on or after the day of the action."))
+            raise ValidationError(_("The date of the action cannot be in the future."))
         return acted_on

@@ -4,8 +4,9 @@ opened from an incident with the routine's tasks, and the tasks' assignment and 
 The routine (`ResponseTemplateItem`) is program structure kept by the program lead and the administrator.
 A response is the police's (granted to the creator, the team and the police agency); each task belongs to one
 agency (`owner_agency`), which is granted the task (`view`, `change`) and the response's summary
-(`view_summary`: the incident's date, district and kind, copied onto the response). The police see every
-task; they resolve only their own.
+(`view_summary`: the incident's date, district and kind, copied onto the response). The police follow every
+task: their own in full, another agency's by its status (`view_status`: never its note or assignee); they
+resolve only their own.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -42,7 +44,7 @@ MAX_HOURS = 24 * 60
 STANDARD_ROUTINE: tuple[tuple[str, str, str, int], ...] = (
     (
         gettext_noop("Crisis support to victims, relatives and witnesses"),
-        gettext_noop("Contact those affected and offer crisis support; note who was offered what."),
+        gettext_noop("Contact those affected and offer crisis support."),
         AgencyKind.MUNICIPALITY,
         24,
     ),
@@ -184,18 +186,20 @@ def routine_install_standard(*, actor: Staff) -> list[ResponseTemplateItem]:
     for agency in program_agencies(actor.program_id):
         by_kind.setdefault(agency.kind, agency)
     items = []
-    for order, (title, description, kind, hours) in enumerate(STANDARD_ROUTINE, start=1):
-        if kind in by_kind:
-            items.append(
-                routine_item_add(
-                    actor=actor,
-                    title=_(title),
-                    description=_(description),
-                    agency=by_kind[kind],
-                    deadline_hours=hours,
-                    order=order,
+    # In the program's language, whatever the language of the one who installs it: the tasks are read by all.
+    with translation.override(settings.LANGUAGE_CODE):
+        for order, (title, description, kind, hours) in enumerate(STANDARD_ROUTINE, start=1):
+            if kind in by_kind:
+                items.append(
+                    routine_item_add(
+                        actor=actor,
+                        title=_(title),
+                        description=_(description),
+                        agency=by_kind[kind],
+                        deadline_hours=hours,
+                        order=order,
+                    )
                 )
-            )
     return items
 
 
@@ -204,12 +208,14 @@ def routine_install_standard(*, actor: Staff) -> list[ResponseTemplateItem]:
 
 
 def _grant_task(task: ResponseTask, response: IncidentResponse, actor: Staff) -> None:
-    """The owning agency sees and resolves its task and sees the response's summary; the police see it."""
+    """The owning agency sees and resolves its task and sees the response's summary; the police (who own the
+    response) follow another agency's task by its status only (`view_status`): never its note, which is that
+    agency's information about individuals, nor who has it."""
     owner = response.owner_agency
     agency = task.owner_agency
     access.grant(task, to=agency, actions=("view", "change"), basis="task after an incident", actor=actor)
     if agency.pk != owner.pk:
-        access.grant(task, to=owner, actions=("view",), basis="owner of the response", actor=actor)
+        access.grant(task, to=owner, actions=("view_status",), basis="owner of the response", actor=actor)
         access.grant(response, to=agency, actions=("view_summary",), basis="task after an incident", actor=actor)
 
 
@@ -411,3 +417,33 @@ def routine_exists(actor: Staff) -> bool:
 
 def routine_first(actor: Staff) -> ResponseTemplateItem | None:
     return ResponseTemplateItem.objects.filter(program_id=_program_of(actor)).order_by("order", "id").first()
+
+
+@transaction.atomic
+def response_follow_incident(*, actor: Staff, incident: Incident, before: Incident) -> IncidentResponse | None:
+    """The police corrected an incident: its response's summary (date, district, kind) follows, and the open
+    tasks' deadlines move by as much as the incident's time moved (they are counted from it). Resolved tasks
+    keep theirs: they record what was asked at the time."""
+    response = IncidentResponse.objects.select_for_update().filter(incident_id=incident.pk).first()
+    if response is None:
+        return None
+    shift = incident.occurred_at - before.occurred_at
+    changes = {"occurred_at": incident.occurred_at, "district": incident.district, "kind": incident.kind}
+    changed = sorted(field for field, value in changes.items() if getattr(response, field) != value)
+    if not changed:
+        return response
+    fresh = update_versioned(response, expected_version=response.version, changes=changes)
+    moved: list[int] = []
+    if shift:
+        open_tasks = list(response.tasks.select_for_update().filter(status=ResponseTask.Status.OPEN))
+        for task in open_tasks:
+            update_versioned(task, expected_version=task.version, changes={"deadline": task.deadline + shift})
+        moved = [task.pk for task in open_tasks]
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=fresh,
+        purpose=PURPOSE,
+        detail={"fields": changed, "incident": incident.pk, "deadlines_moved": moved},
+    )
+    return fresh

@@ -21,7 +21,7 @@ from gvi import access
 from gvi.accounts.models import Agency, AgencyKind, Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
-from gvi.concurrency import update_versioned
+from gvi.concurrency import save_new_unique, update_versioned
 from gvi.dates import in_range, out_of_range_message
 from gvi.mapping.models import Group, Incident
 from interventions.models import EnforcementAction, EnforcementRound
@@ -64,6 +64,10 @@ def _check_incidents(actor: Staff, incidents: list[Incident]) -> None:
         raise ValidationError({"incidents": [_("Choose incidents of your own group map.")]})
 
 
+def _active_round_message() -> str:
+    return _("The group has an active round already: add actions to it, or end it first.")
+
+
 def _require_active(round_: EnforcementRound, *, stored: bool = False) -> None:
     """`stored`: check (and lock) the round as it is stored, not the caller's copy: for a write that names no
     version of the round (an action added or removed), which an end saved in between must still stop."""
@@ -100,13 +104,16 @@ def round_start(
         "started_on": started_on or timezone.localdate(),
     }
     errors = _round_errors(values)
+    if EnforcementRound.objects.filter(group=group, status=EnforcementRound.Status.ACTIVE).exists():
+        errors["group"] = [_active_round_message()]
     if errors:
         raise ValidationError(errors)
     _check_incidents(actor, incident_list)
     program_id, agency_id = actor.workplace
     round_ = EnforcementRound(program_id=program_id, owner_agency_id=agency_id, created_by=actor, group=group, **values)
-    round_.full_clean()
-    round_.save()
+    round_.full_clean(validate_constraints=False)
+    # A double submit races past the check above: the database's constraint decides, as a field error.
+    save_new_unique(round_, field="group", message=_active_round_message())
     round_.incidents.set(incident_list)
     audit_record(
         actor=actor,
@@ -168,6 +175,11 @@ def round_end(
         errors["ended_on"] = [_("A round ends on or after the day it started.")]
     elif ended_on > timezone.localdate():
         errors["ended_on"] = [_("A round ends today or earlier.")]
+    elif round_.actions.filter(status=EnforcementAction.Status.PLANNED, acted_on__gt=ended_on).exists():
+        # The agencies asked to act would still be asked to after the end: record or remove those first.
+        errors["ended_on"] = [
+            _("Actions are planned after this day: record their results or remove them before the round ends.")
+        ]
     if not evaluation.strip():
         errors["evaluation"] = [_("Write what the round achieved.")]
     if errors:
@@ -322,10 +334,10 @@ def action_record_result(
         if not in_range(acted_on) or acted_on < action.round.started_on:
             errors["acted_on"] = [_("An action of the round falls on or after the day it started.")]
         elif acted_on > timezone.localdate():
-            errors["acted_on"] = [_("Record the result on or after the day of the action.")]
+            errors["acted_on"] = [_("The date of the action cannot be in the future.")]
         changes["acted_on"] = acted_on
     elif status == EnforcementAction.Status.DONE and action.acted_on > timezone.localdate():
-        errors["acted_on"] = [_("Record the result on or after the day of the action.")]
+        errors["acted_on"] = [_("The date of the action cannot be in the future.")]
     if errors:
         raise ValidationError(errors)
     fresh = update_versioned(action, expected_version=version, changes=changes)

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from gvi import access
 from gvi.accounts.models import Staff
@@ -251,7 +251,7 @@ def _ical(found: list[Event], owner: Staff) -> bytes:
     return feed.to_ical()
 
 
-@require_GET
+@require_safe
 def calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
     """No session: the token is the credential. Unknown, revoked, or its owner inactive: the same 404."""
     owner = feeds.feed_owner(token)

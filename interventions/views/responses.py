@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gvi import access
@@ -209,18 +209,34 @@ def response_list(request: HttpRequest) -> HttpResponse:
 
 @dataclass
 class TaskRow:
-    task: ResponseTask
+    """A task on the response page. `shown`: the fields of the partial view `view_status` (access.partial_fields)
+    with the status's label, for every task. `task`: the task in full (description, assignee, who resolved it,
+    the note), only where the user sees it in full; the police follow another agency's task by `shown` alone."""
+
+    pk: int
+    shown: dict[str, Any]
     overdue: bool
+    task: ResponseTask | None = None
     assign_form: TaskAssignForm | None = None
     resolve_form: TaskResolveForm | None = None
+
+
+def _task_status(task: ResponseTask) -> dict[str, Any]:
+    """The fields of the partial view `view_status` and the status's label: nothing else of the task."""
+    values = selectors.partial_values(task, "view_status")
+    values["status_label"] = ResponseTask.Status(values["status"]).label
+    return values
 
 
 def _task_rows(
     user: Staff, response: IncidentResponse, bound: tuple[int, forms.Form] | None = None
 ) -> tuple[list[TaskRow], list[int]]:
-    """The tasks the user sees, each with the assign and resolve forms where the user may change it (her own
-    agency's open tasks of an open response). The staff to choose from are read once per agency."""
+    """The tasks the user sees (another agency's by its status only), each with the assign and resolve forms
+    where the user may change it (her own agency's open tasks of an open response). The staff to choose from
+    are read once per agency."""
     tasks = list(selectors.response_tasks(user, response))
+    for task in tasks:
+        task.response = response  # the partial view names the response: the one on this page, not another query
     changeable: set[int] = set()
     if response.status == IncidentResponse.Status.OPEN and access.role_allows(user, "change", ResponseTask):
         changeable = set(
@@ -232,8 +248,9 @@ def _task_rows(
     now = timezone.now()
     rows = []
     for task in tasks:
-        row = TaskRow(task=task, overdue=task.is_overdue(now))
-        if task.pk in changeable:
+        full = task.full  # type: ignore[attr-defined]
+        row = TaskRow(pk=task.pk, shown=_task_status(task), overdue=task.is_overdue(now), task=task if full else None)
+        if full and task.pk in changeable:
             if task.owner_agency_id not in staff_by_agency:
                 staff_by_agency[task.owner_agency_id] = services.assignable_staff(task)
             staff = staff_by_agency[task.owner_agency_id]
@@ -274,7 +291,7 @@ def _render_detail(
         "full": full,
         "summary": _summary(response),
         "rows": rows,
-        "open_count": sum(1 for row in rows if row.task.status == ResponseTask.Status.OPEN),
+        "open_count": sum(1 for row in rows if row.shown["status"] == ResponseTask.Status.OPEN),
         "overdue_count": sum(1 for row in rows if row.overdue),
         "is_open": response.status == IncidentResponse.Status.OPEN,
         "title": title,
@@ -295,8 +312,9 @@ def _render_detail(
 
 @require_GET
 def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The police: the response in full with every task. An agency with tasks: the summary (date, district,
-    kind; never the place, the case number, the notes or the groups) and its own tasks."""
+    """The police: the response in full with every task (another agency's by its status: never its note or
+    assignee). An agency with tasks: the summary (date, district, kind; never the place, the case number, the
+    notes or the groups) and its own tasks."""
     user = _staff(request)
     response, full = selectors.response_for(user, pk, purpose=PURPOSE)
     return _render_detail(request, user, response, full=full)
@@ -494,7 +512,11 @@ def routine_standard(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("The standard routine is set up with %(count)s tasks. Adjust them to your program.")
+            ngettext(
+                "The standard routine is set up with %(count)s task. Adjust it to your program.",
+                "The standard routine is set up with %(count)s tasks. Adjust them to your program.",
+                len(items),
+            )
             % {"count": len(items)},
         )
     return redirect("interventions:routine")

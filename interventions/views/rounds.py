@@ -22,7 +22,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.services import audit_shown
-from gvi.pages import add_service_errors, audit_list, chosen_sort, form_values, paginate, versioned_edit
+from gvi.pages import (
+    add_service_errors,
+    audit_list,
+    audit_shown_on,
+    chosen_sort,
+    form_values,
+    paginate,
+    versioned_edit,
+)
 from interventions import selectors
 from interventions.forms.rounds import ActionForm, ActionResultForm, RoundEndForm, RoundFilterForm, RoundForm
 from interventions.models import EnforcementAction, EnforcementRound
@@ -143,7 +151,8 @@ def round_create(request: HttpRequest) -> HttpResponse:
                 return _to_detail(round_.pk)
     else:
         group = request.GET.get("group", "")
-        initial = {"started_on": timezone.localdate(), "group": int(group) if group.isdigit() else None}
+        preselected = int(group) if group.isascii() and group.isdigit() and len(group) < 19 else None
+        initial = {"started_on": timezone.localdate(), "group": preselected}
         form = RoundForm(initial=initial, user=user)
     context = {"form": form, "round": None, "crumbs": [_list_crumb(), (None, _("Start an enforcement round"))]}
     return render(request, "interventions/rounds/form.html", context)
@@ -254,6 +263,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _staff(request)
     round_, full = selectors.round_for(user, pk, purpose=PURPOSE)
     actions = list(selectors.round_actions(user, round_))
+    audit_shown_on(request, EnforcementAction, [a.pk for a in actions], on=round_, purpose=PURPOSE)
     recordable = set(
         access.visible(user, EnforcementAction, "record_result")
         .filter(round_id=round_.pk, status=EnforcementAction.Status.PLANNED)

@@ -9,8 +9,10 @@ calendar. The same expectations as the pages.
   Kriminalvården's. Only Petra logs, changes or removes an action.
 - Responses: the police read the response in full; the agencies with tasks (Sara, Erik, Karin) its summary;
   Nils's role reads summaries, so his list answers and shows none of Malmö's. Only Petra opens, edits or
-  closes one. Tasks: the police see all four; Malmö stad (Sara, Erik) its two, Kriminalvården (Karin) its own;
-  each agency assigns and resolves only its own.
+  closes one. Tasks: the police see all four, their own in full and the other agencies' three by their status
+  only (`ok` / `filtered` here; test_api_enforcement.py asserts the fields: never the note or the assignee);
+  Malmö stad (Sara, Erik) its two, Kriminalvården (Karin) its own; each agency assigns and resolves only its
+  own.
 - The routine: the police read it; the program lead and the administrator keep it (Lena and Ada Malmö's,
   Maja Örebro's: Malmö's item is not hers to see).
 - Calendar: every persona has a role in the policy, so every one gets an answer (of what they may see).
@@ -31,8 +33,9 @@ from django.utils import timezone
 
 from gvi.accounts.models import Agency, AgencyKind, Program
 from gvi.mapping.models import Incident
-from interventions.models import ResponseTask
+from interventions.models import EnforcementAction, ResponseTask
 from interventions.services import responses as response_services
+from interventions.services import rounds
 from tests.matrix import OK, Expected, Row, filtered, only, register
 
 JSON = "application/json"
@@ -111,6 +114,13 @@ def _shared_agency(world: dict[str, Any]) -> Agency:
     return agency
 
 
+def _round_end(world: dict[str, Any]) -> dict[str, Any]:
+    """The round ends today once none of its actions is planned after today: the demo's are moved to today."""
+    for action in EnforcementAction.objects.filter(round=world["malmo_round"], status="planned"):
+        rounds.action_update(actor=world["petra"], action=action, version=action.version, acted_on=timezone.localdate())
+    return {"ended_on": _today(), "evaluation": "Matrisen."}
+
+
 def _routine_item(world: dict[str, Any]) -> dict[str, Any]:
     return {"title": "Matrisuppgift", "agency": _shared_agency(world).pk, "deadline_hours": 12}
 
@@ -149,7 +159,7 @@ register(
         "POST",
         "malmo_round",
         _ok("petra"),
-        data=lambda _w: {"ended_on": _today(), "evaluation": "Matrisen."},
+        data=_round_end,
         **_edit("malmo_round"),
     ),
     Row(
@@ -280,6 +290,7 @@ register(
         },
         content_type=JSON,
     ),
+    # The police: the other agencies' tasks by their status only (the partial payload), their own in full.
     Row("api:responsetask-detail", "GET", "malmo_task_crisis", _ok(*POLICE, *CITY)),
     Row("api:responsetask-detail", "GET", "malmo_task_exit", _ok(*POLICE, *CITY)),
     Row("api:responsetask-detail", "GET", "malmo_task_police", _ok(*POLICE)),

@@ -1,12 +1,13 @@
 """Permission-matrix rows for the pages of the response after an incident (interventions/views/responses.py).
 
-The police (Petra, Anders) hold the response in full and the incident review; Petra, the coordinator, opens,
-edits and closes responses, adds tasks and resolves the police's own tasks. An agency with tasks holds the
-response's summary and its own tasks: Sara and Erik (Malmö stad) the municipality's, Karin (Kriminalvården)
-hers; they assign and resolve those. Örebro's Nils may hold summaries but has none (an empty list). The
-routine: Lena and Ada keep Malmö's, Maja Örebro's; the police read it. Everyone else: 404. POST rows carry
-data that passes and data that is refused (the page shows the service's message or the form's errors, or
-redirects with the message); the role or the record decide the 404s.
+The police (Petra, Anders) hold the response in full and the incident review, their own tasks in full and the
+other agencies' tasks by their status only (test_response_pages.py asserts what the page shows of them); Petra,
+the coordinator, opens, edits and closes responses, adds tasks and resolves the police's own tasks. An agency
+with tasks holds the response's summary and its own tasks: Sara and Erik (Malmö stad) the municipality's, Karin
+(Kriminalvården) hers; they assign and resolve those. Örebro's Nils may hold summaries but has none (an empty
+list). The routine: Lena and Ada keep Malmö's, Maja Örebro's; the police read it. Everyone else: 404. POST rows
+carry data that passes and data that is refused (the page shows the service's message or the form's errors,
+or redirects with the message); the role or the record decide the 404s.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from gvi.api import MAX_ID
 from gvi.audit.models import AuditAction, AuditEvent
 from gvi.demo import PERSONA_NAMES
 from gvi.mapping.models import Incident
+from gvi.mapping.services import group_create
 from interventions import calendar
 from interventions.models import (
     EnforcementAction,
@@ -173,11 +174,67 @@ def test_tasks_of_each_agency_and_the_filters(world: dict[str, Any], as_user: Cl
     assert exit_task["response"] == response.pk
     assert as_user("sara").get(f"/api/response-tasks/?response={MAX_ID}").json()["results"] == []
     assert sara.get("/api/response-tasks/?overdue=maybe").status_code == 400
-    # The police see every task of the response; Karin only Kriminalvården's.
+    # The police see every task of the response (another agency's by its status); Karin only Kriminalvården's.
     police = as_user("anders").get(f"/api/response-tasks/?response={response.pk}").json()["results"]
     assert len(police) == ResponseTask.objects.filter(response=response).count()
     karin = as_user("karin").get("/api/response-tasks/").json()["results"]
     assert [row["id"] for row in karin] == [world["malmo_task_probation"].pk]
+
+
+TASK_STATUS = set(access.partial_fields(ResponseTask, "view_status"))
+SOCIAL_NOTE = "Krisstöd till modern och två syskon till den skadade."
+PROBATION_NOTE = "Skärpt tillsyn av klient Oskar Nyberg: besök två gånger i veckan."
+
+
+def test_the_police_get_another_agencys_task_as_its_status_only(world: dict[str, Any], as_user: ClientFor) -> None:
+    """Sara's and Karin's tasks reach the police as the declared partial view: never the note, the assignee or
+    who resolved it. Their own tasks come in full; the filters work the same on both kinds."""
+    response, sara = world["malmo_response"], world["sara"]
+    exit_offer, probation = world["malmo_task_exit"], world["malmo_task_probation"]
+    exit_offer = response_services.task_resolve(
+        actor=sara, task=exit_offer, version=exit_offer.version, status="done", note=SOCIAL_NOTE
+    )
+    response_services.task_resolve(
+        actor=world["karin"], task=probation, version=probation.version, status="not_needed", note=PROBATION_NOTE
+    )
+    own = world["malmo_task_police"]
+    others = set(ResponseTask.objects.filter(response=response).exclude(owner_agency_id=own.owner_agency_id))
+    for name in ("petra", "anders"):
+        client = as_user(name)
+        listed = client.get(f"/api/response-tasks/?response={response.pk}")
+        body = json.dumps(listed.json(), ensure_ascii=False)
+        for secret in (SOCIAL_NOTE, PROBATION_NOTE, sara.get_full_name(), world["karin"].get_full_name()):
+            assert secret not in body, (name, secret)
+        rows = {row["id"]: row for row in listed.json()["results"]}
+        for task in others:
+            assert set(rows[task.pk]) == TASK_STATUS, (name, task.title)
+        assert rows[own.pk]["note"] == "Utfört."
+        assert rows[exit_offer.pk]["status"] == "done"
+        assert rows[exit_offer.pk]["resolved_at"]
+        assert rows[exit_offer.pk]["owner_agency"] == sara.agency_id
+        # The filters reach both kinds of row.
+        done = client.get(f"/api/response-tasks/?response={response.pk}&status=done").json()["results"]
+        assert exit_offer.pk in {row["id"] for row in done}
+        assert own.pk in {row["id"] for row in done}
+        overdue = client.get(f"/api/response-tasks/?response={response.pk}&overdue=true").json()["results"]
+        assert {row["id"] for row in overdue} == {
+            t.pk for t in others if t.status == "open" and t.deadline < timezone.now()
+        }
+        # One task: the partial payload, no ETag (the police change nothing of it).
+        one = client.get(f"/api/response-tasks/{exit_offer.pk}/")
+        assert one.status_code == 200
+        assert set(one.json()) == TASK_STATUS
+        assert one.json()["title"] == exit_offer.title
+        assert "ETag" not in one
+        viewed = AuditEvent.objects.filter(actor_id=world[name].pk, action=AuditAction.VIEW).latest("id")
+        assert (viewed.object_id, viewed.detail) == (str(exit_offer.pk), {"access": "view_status"})
+        full = client.get(f"/api/response-tasks/{own.pk}/")
+        assert full.json()["note"] == "Utfört."
+        assert "ETag" in full
+    # The owning agencies read their notes.
+    assert as_user("sara").get(f"/api/response-tasks/{exit_offer.pk}/").json()["note"] == SOCIAL_NOTE
+    assert as_user("karin").get(f"/api/response-tasks/{probation.pk}/").json()["note"] == PROBATION_NOTE
+    assert as_user("karin").get(f"/api/response-tasks/{exit_offer.pk}/").status_code == 404
 
 
 # --------------------------------------------------------------------------------------------------
@@ -275,6 +332,12 @@ def test_a_stale_edit_is_refused_and_changes_nothing(world: dict[str, Any], as_u
     again = send(petra, "patch", url, {"summary": "Andra."}, **{"If-Match": anders_read})
     assert again.status_code == 412
     assert fresh(round_).summary == "Första."
+    # The round ends today once no action is planned after today.
+    for key in ("malmo_action_kronofogden", "malmo_action_supervision"):
+        action = fresh(world[key])
+        round_services.action_update(
+            actor=world["petra"], action=action, version=action.version, acted_on=timezone.localdate()
+        )
     # A double submit of the end: the second, with the old ETag, is a 412; with the new one a 400 (ended).
     end = f"/api/enforcement-rounds/{round_.pk}/end/"
     ended = send(petra, "post", end, _round_end(world), **{"If-Match": first["ETag"]})
@@ -623,8 +686,9 @@ def test_calendar_events_are_the_callers_with_one_audit_event(world: dict[str, A
 
 def _more(world: dict[str, Any], count: int) -> None:
     petra, karin = world["petra"], world["karin"]
-    for _i in range(count):
-        round_ = round_services.round_start(actor=petra, group=world["malmo_group"], reason="Mer.", summary="Mer.")
+    for i in range(count):
+        group = group_create(actor=world["anders"], name=f"Grupp Mer {count}-{i}", district="Fosie")
+        round_ = round_services.round_start(actor=petra, group=group, reason="Mer.", summary="Mer.")
         round_services.action_add(
             actor=petra, round_=round_, kind="supervision", acted_on=timezone.localdate(), acting_agency=karin.agency
         )

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Person
+from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction, AuditEvent
 from interventions.calendar import Event, events
@@ -178,6 +179,13 @@ def test_petra_gets_the_police_calendar(world: dict[str, Any], frozen: datetime)
         True,
         world["malmo_task_exit"].title,
     )
+    # The other agencies' deadlines reach the police calendar through the status view (its title is in it):
+    # the police do not read those tasks in full.
+    others = [world["malmo_task_exit"].pk, world["malmo_task_probation"].pk]
+    for police in ("petra", "anders"):
+        assert not access.visible(world[police], ResponseTask).filter(pk__in=others).exists()
+        assert access.visible(world[police], ResponseTask, "view_status").filter(pk__in=others).count() == 2
+        assert {f"task-{pk}" for pk in others} <= uids(month(world[police]))
     action = next(e for e in found if e.uid == f"action-{world['malmo_action_supervision'].pk}")
     assert (action.all_day, action.day) == (True, world["malmo_action_supervision"].acted_on)
     assert action.url.endswith(f"/{world['malmo_round'].pk}/")

@@ -323,9 +323,97 @@ def test_the_police_resolve_their_own_tasks_never_the_municipalitys(world: dict[
         agency=world["petra"].agency,
         deadline=response.occurred_at + timedelta(days=6),
     )
-    rows = {row.task.pk: row for row in petra.get(_detail(response)).context["rows"]}
+    rows = {row.pk: row for row in petra.get(_detail(response)).context["rows"]}
     assert rows[task.pk].resolve_form is None
     assert rows[extra.pk].resolve_form is not None
+
+
+# --- What the police see of the other agencies' tasks: the status, never the note or the assignee ---------
+
+SOCIAL_NOTE = "Krisstöd till modern och två syskon till den skadade."
+PROBATION_NOTE = "Skärpt tillsyn av klient Oskar Nyberg: besök två gånger i veckan."
+STATUS_SHOWN = {"id", "response", "title", "owner_agency", "deadline", "status", "resolved_at", "order", "status_label"}
+
+
+def test_petra_follows_saras_task_by_its_status_never_its_assignee_or_note(
+    world: dict[str, Any], as_user: ClientFor
+) -> None:
+    sara, response = world["sara"], world["malmo_response"]
+    task = world["malmo_task_exit"]  # Malmö stad's, given to Sara, still to do and overdue
+    crisis = world["malmo_task_crisis"]  # Malmö stad's, resolved by Sara with a note
+    assert _fresh(task).assignee_id == sara.pk
+    assert crisis.note
+    sara_name = sara.get_full_name()
+    own = world["malmo_task_police"]  # the police's own, resolved by Petra with the note "Utfört."
+    for persona in ("petra", "anders"):
+        page = as_user(persona).get(_detail(response))
+        assert page.status_code == 200
+        rows = {row.pk: row for row in page.context["rows"]}
+        assert set(rows) == set(response.tasks.values_list("pk", flat=True)), persona
+        # Another agency's task: the declared partial view, and no task object to read anything else from.
+        for other in (task, crisis, world["malmo_task_probation"]):
+            assert rows[other.pk].task is None, persona
+            assert set(rows[other.pk].shown) == STATUS_SHOWN, persona
+            assert rows[other.pk].assign_form is None
+            assert rows[other.pk].resolve_form is None
+        assert rows[own.pk].task is not None
+        html = page.content.decode()
+        block = _task_block(html, task)
+        # What the police follow: the title, the agency, the deadline, the status, overdue.
+        assert task.title in block
+        assert "Malmö stad" in block
+        assert timezone.localtime(task.deadline).strftime("%Y-%m-%d %H:%M") in block
+        assert "To do" in block
+        assert 'data-testid="overdue"' in block
+        assert 'data-testid="status-only"' in block
+        # Never who has it.
+        assert sara_name not in block
+        assert "Assignee" not in block
+        assert "Nobody yet" not in block
+        # The resolved one: when, never who or the note.
+        resolved = _task_block(html, crisis)
+        assert timezone.localtime(_fresh(crisis).resolved_at).strftime("%Y-%m-%d %H:%M") in resolved
+        assert 'data-testid="resolved"' in resolved
+        assert sara_name not in resolved
+        assert crisis.note not in html, persona
+        assert sara_name not in html, persona
+        # Their own task in full: who resolved it and the note.
+        mine = _task_block(html, own)
+        assert "Utfört." in mine
+        assert "Assignee" in mine
+        assert 'data-testid="status-only"' not in mine
+    # Sara reads her agency's tasks in full.
+    html = as_user("sara").get(_detail(response)).content.decode()
+    assert crisis.note in html
+    assert sara_name in _task_block(html, task)
+
+
+def test_the_police_never_read_a_social_services_or_probation_note(world: dict[str, Any], as_user: ClientFor) -> None:
+    response = world["malmo_response"]
+    exit_offer, probation = world["malmo_task_exit"], world["malmo_task_probation"]
+    services.task_resolve(
+        actor=world["sara"], task=exit_offer, version=exit_offer.version, status=Status.DONE, note=SOCIAL_NOTE
+    )
+    services.task_resolve(
+        actor=world["karin"],
+        task=probation,
+        version=probation.version,
+        status=Status.NOT_NEEDED,
+        note=PROBATION_NOTE,
+    )
+    for persona in ("petra", "anders"):
+        html = as_user(persona).get(_detail(response)).content.decode()
+        for note in (SOCIAL_NOTE, PROBATION_NOTE, "Oskar Nyberg"):
+            assert note not in html, (persona, note)
+        assert "Not needed" in _task_block(html, probation)
+        assert world["karin"].get_full_name() not in html
+    assert SOCIAL_NOTE in as_user("sara").get(_detail(response)).content.decode()
+    karin = as_user("karin").get(_detail(response)).content.decode()
+    assert PROBATION_NOTE in karin
+    assert SOCIAL_NOTE not in karin
+    # Nor do the police reach the note by the task's own address: its changes are the owning agency's.
+    for view in ("task-assign", "task-resolve"):
+        assert as_user("petra").post(reverse(f"interventions:{view}", args=[probation.pk])).status_code == 404
 
 
 # --- The coordinator: notes, tasks, closing --------------------------------------------------------
@@ -463,7 +551,10 @@ def test_the_list_shows_the_police_every_task_and_each_agency_its_own(
         assert page.status_code == 200
         return next(r for r in page.context["rows"] if r["id"] == response.pk)
 
-    assert (row("petra")["task_total"], row("petra")["task_resolved"]) == (6, 3)
+    # The police count every task: their own two (done) and the four they follow by status, of which the three
+    # still to do are overdue (72 hours after a shooting three days ago).
+    for police in ("petra", "anders"):
+        assert (row(police)["task_total"], row(police)["task_resolved"], row(police)["task_overdue"]) == (6, 3, 3)
     assert (row("sara")["task_total"], row("sara")["task_resolved"]) == (3, 1)
     assert (row("karin")["task_total"], row("karin")["task_resolved"]) == (1, 0)
     assert row("sara")["incident_id"] is None

@@ -282,7 +282,7 @@ def test_a_response_opens_with_the_routines_tasks_and_deadlines_from_the_inciden
         assert row.task_overdue == 6  # type: ignore[attr-defined]
 
 
-def test_each_agency_sees_its_own_tasks_and_the_police_see_them_all(world: dict[str, Any]) -> None:
+def test_each_agency_sees_its_own_tasks_and_the_police_follow_the_others_by_status(world: dict[str, Any]) -> None:
     petra, sara, karin = world["petra"], world["sara"], world["karin"]
     response = responses.response_open(actor=petra, incident=incident(world))
     by_agency = {
@@ -295,14 +295,33 @@ def test_each_agency_sees_its_own_tasks_and_the_police_see_them_all(world: dict[
     def seen(name: str, action: str = "view") -> set[ResponseTask]:
         return set(access.visible(world[name], ResponseTask, action).filter(response=response))
 
-    assert seen("petra") == seen("anders") == everything
+    # The police: their own tasks in full; the other agencies' by their status only (never the note).
+    others = everything - by_agency["polisen-malmo"]
+    assert seen("petra") == seen("anders") == by_agency["polisen-malmo"]
+    assert seen("petra", "view_status") == seen("anders", "view_status") == others
+    marked = {t.pk: t.full for t in selectors.tasks_seen(petra).filter(response=response)}  # type: ignore[attr-defined]
+    assert marked == {t.pk: t.owner_agency_id == petra.agency_id for t in everything}
+    assert set(selectors.response_tasks(petra, response)) == everything
     assert seen("petra", "change") == by_agency["polisen-malmo"]
     assert seen("anders", "change") == set()
     for name in ("sara", "erik", "malin"):
         assert seen(name) == seen(name, "change") == by_agency["malmo-stad"], name
+        assert seen(name, "view_status") == set(), name
     assert seen("karin") == seen("karin", "change") == by_agency["kriminalvarden-malmo"]
+    assert seen("karin", "view_status") == set()
     for name in ("lena", "olof", "ada", "nils", "maja", "olle"):
-        assert seen(name) == set(), name
+        assert seen(name) == seen(name, "view_status") == set(), name
+    status_grants = {
+        e.object_id: e.detail
+        for e in AuditEvent.objects.filter(
+            action=AuditAction.GRANT,
+            object_type="interventions.responsetask",
+            object_id__in=[str(t.pk) for t in everything],
+            legal_basis="owner of the response",
+        )
+    }
+    assert set(status_grants) == {str(t.pk) for t in others}
+    assert all(detail["permissions"] == ["view_responsetask_status"] for detail in status_grants.values())
     assert set(selectors.response_tasks(sara, response)) == by_agency["malmo-stad"]
     assert set(selectors.open_tasks(petra).filter(response=response)) == by_agency["polisen-malmo"]
     # The response: in full for the police; its summary for the agencies with tasks; nothing for the rest.
@@ -531,7 +550,8 @@ def test_the_police_add_a_task_beyond_the_routine(world: dict[str, Any]) -> None
         len(STANDARD_ROUTINE) + 1,
     )
     assert access.visible(world["sara"], ResponseTask, "change").filter(pk=task.pk).exists()
-    assert access.visible(petra, ResponseTask).filter(pk=task.pk).exists()
+    assert access.visible(petra, ResponseTask, "view_status").filter(pk=task.pk).exists()
+    assert not access.visible(petra, ResponseTask).filter(pk=task.pk).exists()
     assert not access.visible(petra, ResponseTask, "change").filter(pk=task.pk).exists()
     assert not access.visible(world["karin"], ResponseTask).filter(pk=task.pk).exists()
     assert events(task, AuditAction.CREATE).get().detail == {"response": response.pk}

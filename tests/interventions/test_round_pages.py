@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gvi.audit.models import AuditAction, AuditEvent
-from gvi.mapping.models import Incident
+from gvi.mapping.models import Group, Incident
+from gvi.mapping.services import group_create
 from interventions.models import EnforcementAction, EnforcementRound
 from interventions.services import rounds as services
 from tests.conftest import max_queries
@@ -30,7 +31,7 @@ ClientFor = Callable[[str], Client]
 # list event, session save (with its savepoint). The page: the same three, the round and its view event, the
 # actions, the recordable ones, the change check (the police), the incidents (the police), session save.
 LIST_QUERIES = 11
-DETAIL_QUERIES = 12
+DETAIL_QUERIES = 13
 
 SECRET_REASON = "Informatören Kalle berättade om vapengömman"
 SECRET_EVALUATION = "Vapengömman i källaren på Ystadvägen tömdes"
@@ -216,9 +217,14 @@ def test_the_list_writes_one_event_with_the_rounds_it_shows(world: dict[str, Any
     assert events[-1].detail["access"] == "view_summary"
 
 
+def _group(world: dict[str, Any], number: int) -> Group:
+    """Another group of the police's map: a group has one active round at a time."""
+    return group_create(actor=world["anders"], name=f"Grupp Test {number}", district="Fosie")
+
+
 def test_the_list_is_paginated(world: dict[str, Any], as_user: ClientFor) -> None:
-    for _n in range(51):
-        _start(world)
+    for n in range(51):
+        _start(world, group=_group(world, n))
     petra = as_user("petra")
     first = petra.get(_url("round-list"))
     assert len(first.context["rows"]) == 50
@@ -491,6 +497,16 @@ def test_petra_ends_the_round_after_a_confirmation(world: dict[str, Any], as_use
     )
     assert refused.status_code == 200
     assert refused.context["form"].errors["ended_on"]
+    # Kronofogden (+5 days) and Kriminalvården (+2 days) are still planned after today: refused until they move.
+    planned_later = petra.post(
+        _url("round-end", round_.pk),
+        {"ended_on": _today().isoformat(), "evaluation": SECRET_EVALUATION, "version": round_.version},
+    )
+    assert planned_later.status_code == 200
+    assert planned_later.context["form"].errors["ended_on"]
+    for key in ("malmo_action_kronofogden", "malmo_action_supervision"):
+        action = _fresh(world[key])
+        services.action_update(actor=world["petra"], action=action, version=action.version, acted_on=_today())
     response = petra.post(
         _url("round-end", round_.pk),
         {"ended_on": _today().isoformat(), "evaluation": SECRET_EVALUATION, "version": round_.version},
@@ -544,8 +560,8 @@ def test_a_missing_round_or_action_is_404(world: dict[str, Any], as_user: Client
 
 
 def _more_rounds(world: dict[str, Any], count: int) -> None:
-    for _n in range(count):
-        round_ = _start(world)
+    for n in range(count):
+        round_ = _start(world, group=_group(world, n))
         _ask_karin(world, round_)
         services.action_add(actor=world["petra"], round_=round_, kind="kronofogden", acted_on=_today())
 

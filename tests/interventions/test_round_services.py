@@ -279,6 +279,14 @@ def test_an_ended_round_no_longer_changes(world: dict[str, Any]) -> None:
         acted_on=today() + timedelta(days=3),
         acting_agency=prison(world),
     )
+    # The action planned after the end day keeps the round from ending until it moves.
+    with pytest.raises(ValidationError) as refused:
+        rounds.round_end(
+            actor=petra, round_=round_, version=round_.version, ended_on=round_.started_on, evaluation="Lugnare."
+        )
+    assert "ended_on" in refused.value.message_dict
+    planned = rounds.action_update(actor=petra, action=planned, version=planned.version, acted_on=round_.started_on)
+    round_ = fresh(round_)
     ended = rounds.round_end(
         actor=petra, round_=round_, version=round_.version, ended_on=round_.started_on, evaluation="  Lugnare.  "
     )
