@@ -142,33 +142,28 @@ def _exit_cases(user: Staff, start: date, end: date, today: date) -> list[Event]
         | Q(threat_review_on__gte=start, threat_review_on__lt=end),
         closed_on=None,
     )
+    # (the case's date field, the event's kind and uid prefix, its fixed title)
+    dates = (
+        ("next_follow_up_on", "follow_up", "follow-up", _("Follow-up, exit case %(number)s")),
+        ("threat_review_on", "threat_review", "threat-review", _("Threat assessment review, exit case %(number)s")),
+    )
     events = []
     for case in rows.only("id", "next_follow_up_on", "threat_review_on"):
         url = reverse("outreach:case-detail", args=[case.pk])
-        if case.next_follow_up_on and start <= case.next_follow_up_on < end:
-            events.append(
-                Event(
-                    start=_midnight(case.next_follow_up_on),
-                    uid=f"follow-up-{case.pk}",
-                    kind="follow_up",
-                    title=_("Follow-up, exit case %(number)s") % {"number": case.pk},
-                    all_day=True,
-                    url=url,
-                    overdue=case.next_follow_up_on < today,
+        for date_field, kind, prefix, title in dates:
+            day = getattr(case, date_field)
+            if day and start <= day < end:
+                events.append(
+                    Event(
+                        start=_midnight(day),
+                        uid=f"{prefix}-{case.pk}",
+                        kind=kind,
+                        title=title % {"number": case.pk},
+                        all_day=True,
+                        url=url,
+                        overdue=day < today,
+                    )
                 )
-            )
-        if case.threat_review_on and start <= case.threat_review_on < end:
-            events.append(
-                Event(
-                    start=_midnight(case.threat_review_on),
-                    uid=f"threat-review-{case.pk}",
-                    kind="threat_review",
-                    title=_("Threat assessment review, exit case %(number)s") % {"number": case.pk},
-                    all_day=True,
-                    url=url,
-                    overdue=case.threat_review_on < today,
-                )
-            )
     return events
 
 

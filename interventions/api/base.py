@@ -7,6 +7,7 @@ give the same 400 with the field's name: the answer never tells which.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,8 @@ from cases.api.base import CaseViewSet, check_if_match
 from gvi import access
 from gvi.accounts import selectors as accounts_selectors
 from gvi.accounts.models import Staff
+from gvi.api import PreconditionFailed
+from gvi.concurrency import StaleVersion
 from outreach.api.base import IdListField, id_field
 
 PURPOSE = "call-ins and custom notifications (API)"
@@ -59,6 +62,14 @@ def staff_of_program(user: Staff, pks: list[int], *, field: str) -> list[Staff]:
     return staff
 
 
+def saved_or_412[M](change: Callable[[], M]) -> M:
+    """Run a versioned change: a stale version (someone saved in between) is a 412."""
+    try:
+        return change()
+    except StaleVersion:
+        raise PreconditionFailed from None
+
+
 class StaffNameSerializer(serializers.Serializer[Staff]):
     id = serializers.IntegerField(read_only=True)
     name = serializers.SerializerMethodField()
@@ -75,5 +86,6 @@ __all__ = [
     "check_if_match",
     "full_or_partial",
     "id_field",
+    "saved_or_412",
     "staff_of_program",
 ]

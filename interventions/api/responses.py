@@ -14,7 +14,6 @@ version (program structure, not case data) and change without one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -29,11 +28,10 @@ from rest_framework.response import Response
 from cases.api.base import program_agency, require_role
 from gvi import access
 from gvi.accounts.models import Staff
-from gvi.api import IF_MATCH, BoundedDateTimeField, PreconditionFailed, etag, staff_of
-from gvi.concurrency import StaleVersion
+from gvi.api import IF_MATCH, BoundedDateTimeField, etag, staff_of
 from gvi.mapping.models import Incident, IncidentKind
 from interventions import selectors
-from interventions.api.base import InterventionViewSet, check_if_match, full_or_partial, id_field
+from interventions.api.base import InterventionViewSet, check_if_match, full_or_partial, id_field, saved_or_412
 from interventions.models import IncidentResponse, ResponseTask, ResponseTemplateItem
 from interventions.services import responses as response_services
 
@@ -46,14 +44,6 @@ CHOOSE_ASSIGNEE = _("Choose staff of the agency that owns the task.")
 
 SUMMARY_FIELDS = access.partial_fields(IncidentResponse, "view_summary")
 TASK_STATUS_FIELDS = access.partial_fields(ResponseTask, "view_status")
-
-
-def _saved[M](change: Callable[[], M]) -> M:
-    """Run a versioned change: a stale version (someone saved in between) is a 412."""
-    try:
-        return change()
-    except StaleVersion:
-        raise PreconditionFailed from None
 
 
 def _name(staff: Staff | None) -> str:
@@ -200,7 +190,7 @@ class IncidentResponseViewSet(InterventionViewSet):
         response = self._for_change(request, pk)
         body = ResponseUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        fresh = _saved(
+        fresh = saved_or_412(
             lambda: response_services.response_update(
                 actor=user, response=response, version=response.version, notes=body.validated_data["notes"]
             )
@@ -213,7 +203,7 @@ class IncidentResponseViewSet(InterventionViewSet):
         """Close the response once every task is done or not needed."""
         user = staff_of(request)
         response = self._for_change(request, pk)
-        fresh = _saved(
+        fresh = saved_or_412(
             lambda: response_services.response_close(actor=user, response=response, version=response.version)
         )
         return self._answer(user, fresh)
@@ -404,7 +394,7 @@ class ResponseTaskViewSet(InterventionViewSet):
             assignee = next((s for s in response_services.assignable_staff(task) if s.pk == wanted), None)
             if assignee is None:
                 raise serializers.ValidationError({"assignee": [CHOOSE_ASSIGNEE]})
-        fresh = _saved(
+        fresh = saved_or_412(
             lambda: response_services.task_assign(actor=user, task=task, version=task.version, assignee=assignee)
         )
         return self._answer(fresh)
@@ -417,7 +407,7 @@ class ResponseTaskViewSet(InterventionViewSet):
         task = self._for_change(request, pk)
         body = TaskResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        fresh = _saved(
+        fresh = saved_or_412(
             lambda: response_services.task_resolve(actor=user, task=task, version=task.version, **body.validated_data)
         )
         return self._answer(fresh)

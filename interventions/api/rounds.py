@@ -11,7 +11,6 @@ between.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -25,11 +24,17 @@ from rest_framework.response import Response
 from cases.api.base import program_agency, require_role
 from gvi import access
 from gvi.accounts.models import Staff
-from gvi.api import IF_MATCH, BoundedDateField, PreconditionFailed, etag, staff_of
-from gvi.concurrency import StaleVersion
+from gvi.api import IF_MATCH, BoundedDateField, etag, staff_of
 from gvi.mapping.models import Group, Incident
 from interventions import selectors
-from interventions.api.base import IdListField, InterventionViewSet, check_if_match, full_or_partial, id_field
+from interventions.api.base import (
+    IdListField,
+    InterventionViewSet,
+    check_if_match,
+    full_or_partial,
+    id_field,
+    saved_or_412,
+)
 from interventions.models import EnforcementAction, EnforcementRound
 from interventions.services import rounds as round_services
 
@@ -148,14 +153,6 @@ def own_incidents(user: Staff, pks: list[int]) -> list[Incident]:
     return incidents
 
 
-def _saved[M](change: Callable[[], M]) -> M:
-    """Run a versioned change: a stale version (someone saved in between) is a 412."""
-    try:
-        return change()
-    except StaleVersion:
-        raise PreconditionFailed from None
-
-
 @extend_schema(tags=["enforcement rounds"])
 class EnforcementRoundViewSet(InterventionViewSet):
     """Enforcement rounds: the police run them in full; an agency asked to act reads the summary."""
@@ -227,7 +224,7 @@ class EnforcementRoundViewSet(InterventionViewSet):
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         incidents = own_incidents(user, data.pop("incidents")) if "incidents" in data else None
-        fresh = _saved(
+        fresh = saved_or_412(
             lambda: round_services.round_update(
                 actor=user, round_=round_, version=round_.version, incidents=incidents, **data
             )
@@ -242,7 +239,7 @@ class EnforcementRoundViewSet(InterventionViewSet):
         round_ = self._for_change(request, pk)
         body = RoundEndSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        fresh = _saved(
+        fresh = saved_or_412(
             lambda: round_services.round_end(actor=user, round_=round_, version=round_.version, **body.validated_data)
         )
         return self._answer(fresh)
@@ -382,7 +379,7 @@ class EnforcementActionViewSet(InterventionViewSet):
         item = self._for(request, pk, "change")
         body = ActionUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        fresh = _saved(
+        fresh = saved_or_412(
             lambda: round_services.action_update(actor=user, action=item, version=item.version, **body.validated_data)
         )
         return self._answer(fresh)
@@ -403,7 +400,7 @@ class EnforcementActionViewSet(InterventionViewSet):
         item = self._for(request, pk, "record_result")
         body = ActionResultSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        fresh = _saved(
+        fresh = saved_or_412(
             lambda: round_services.action_record_result(
                 actor=user, action=item, version=item.version, **body.validated_data
             )

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from cases import services as case_services
 from interventions import panels, services
@@ -47,7 +48,8 @@ def test_petras_timeline_shows_the_invitations_with_their_status(world: dict[str
 
 def test_petras_timeline_shows_the_notifications_with_status_and_outcome(world: dict[str, Any]) -> None:
     done = world["malmo_notification_done"]
-    items = intervention_items(world["petra"], [done.person_id])
+    with translation.override("en"):  # not the language an earlier request in this process left active
+        items = intervention_items(world["petra"], [done.person_id])
     item = next(i for i in items if i.key == _key(done))
     assert item.category == NOTIFICATION
     assert "Followed up" in item.title
