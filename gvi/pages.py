@@ -13,11 +13,18 @@ from django.core.paginator import Page, Paginator
 from django.db import models
 from django.http import HttpRequest, QueryDict
 
+from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record, audit_shown
 from gvi.concurrency import StaleVersion
 
 PAGE_SIZE = 50
+
+
+def staff_of(request: HttpRequest) -> Staff:
+    """The signed-in staff member of a page request (the middleware lets only verified staff through)."""
+    assert isinstance(request.user, Staff)
+    return request.user
 
 
 def paginate[M: models.Model](request: HttpRequest, items: models.QuerySet[M], *, per_page: int = PAGE_SIZE) -> Page[M]:

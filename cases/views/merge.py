@@ -27,7 +27,7 @@ from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import identity_term_digest
 from gvi.concurrency import StaleVersion
-from gvi.pages import add_service_errors, audit_list, audit_shown_on, paginate
+from gvi.pages import add_service_errors, audit_list, audit_shown_on, paginate, staff_of
 
 PURPOSE = "casework"
 SEARCH_RESULTS = 20
@@ -50,11 +50,6 @@ class MergeChoiceForm(forms.Form):
                 "required": gettext_lazy("Choose the other record."),
             },
         )
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _candidates(user: Staff, keep: Person) -> QuerySet[Person]:
@@ -126,7 +121,7 @@ def _confirm(
 def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: find the other record. POST action=search: search; action=choose: the confirmation page;
     action=merge: merge and go to the kept record."""
-    user = _staff(request)
+    user = staff_of(request)
     if not access.role_allows(user, "merge", Person):
         raise Http404
     keep = access.get_visible_or_404(user, Person, pk, action="change", purpose=PURPOSE)

@@ -20,15 +20,10 @@ from cases.forms.parts import AliasForm, ConsentForm, ConsentRevokeForm, Guardia
 from cases.models import Consent, Guardian, Person, PersonAlias, Share
 from gvi import access
 from gvi.accounts.models import Staff
-from gvi.pages import add_service_errors, audit_shown_on, paginate
+from gvi.pages import add_service_errors, audit_shown_on, paginate, staff_of
 from gvi.uploads import download
 
 PURPOSE = "casework"
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _crumbs(person: Person, label: str) -> list[tuple[str | None, str]]:
@@ -65,7 +60,7 @@ def _stored(field: Any, *, filename: str, inline: bool = False) -> HttpResponseB
 @require_GET
 def person_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The person's photo, to those who see the record in full (not to those shown only the identity)."""
-    person, full = selectors.person_for(_staff(request), pk, purpose="photo")
+    person, full = selectors.person_for(staff_of(request), pk, purpose="photo")
     if not full:
         raise Http404
     return _stored(person.photo, filename="photo", inline=True)
@@ -74,7 +69,7 @@ def person_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def person_photo_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload or replace the photo; with remove=1, GET asks to confirm the removal and POST removes it."""
-    user = _staff(request)
+    user = staff_of(request)
     person = _person_to_change(user, pk)
     if (request.POST if request.method == "POST" else request.GET).get("remove") == "1":
         if request.method == "POST":
@@ -104,7 +99,7 @@ def person_photo_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def alias_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     person = _person_to_change(user, pk)
     form = AliasForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -121,7 +116,7 @@ def alias_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def alias_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     alias = access.get_visible_or_404(user, PersonAlias, pk, action="change", purpose=PURPOSE)
     person = alias.person
     if request.method == "POST":
@@ -138,7 +133,7 @@ def alias_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     person = _person_to_change(user, pk)
     form = GuardianForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -161,7 +156,7 @@ def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def guardian_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """A guardian who gave a recorded consent stays on record with it: the service refuses, the page says why."""
-    user = _staff(request)
+    user = staff_of(request)
     guardian = access.get_visible_or_404(user, Guardian, pk, action="change", purpose=PURPOSE)
     person = guardian.person
     context: dict[str, Any] = {
@@ -186,7 +181,7 @@ def guardian_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     person = _person_to_change(user, pk)
     guardians = selectors.person_guardians(user, person)
     if request.method == "POST":
@@ -218,7 +213,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def consent_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The consent and the shares made on it (a page of them, audited as shown on the consent)."""
-    user = _staff(request)
+    user = staff_of(request)
     consent = access.get_visible_or_404(user, Consent, pk, purpose=PURPOSE)
     person = consent.person
     page = paginate(request, selectors.person_shares(user, person).filter(consent=consent))
@@ -237,14 +232,14 @@ def consent_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def consent_document(request: HttpRequest, pk: int) -> HttpResponseBase:
-    consent = access.get_visible_or_404(_staff(request), Consent, pk, purpose="consent document")
+    consent = access.get_visible_or_404(staff_of(request), Consent, pk, purpose="consent document")
     return _stored(consent.document, filename=f"consent-{consent.pk}")
 
 
 @require_http_methods(["GET", "POST"])
 def consent_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows how many shares will end with the consent; POST revokes it and ends them at once."""
-    user = _staff(request)
+    user = staff_of(request)
     consent = access.get_visible_or_404(user, Consent, pk, action="change", purpose=PURPOSE)
     person = consent.person
     form = ConsentRevokeForm(request.POST if request.method == "POST" else None)

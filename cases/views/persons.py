@@ -22,21 +22,9 @@ from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record, audit_shown
-from gvi.pages import (
-    add_service_errors,
-    audit_list,
-    audit_shown_on,
-    form_values,
-    paginate,
-    versioned_edit,
-)
+from gvi.pages import add_service_errors, audit_list, audit_shown_on, form_values, paginate, staff_of, versioned_edit
 
 PURPOSE = "casework"
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 # The purpose the duplicate check on registration writes on the records it offers.
@@ -71,7 +59,7 @@ def _columns(sort: str) -> list[dict[str, str]]:
 def person_list(request: HttpRequest) -> HttpResponse:
     """Persons the user may see. Searches come by POST so that names and numbers stay out of URLs and logs;
     their pages and sort orders are asked for by POST too, carrying the term along."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "view", Person)
     sort = _list_sort(request)
     search = PersonSearchForm(request.POST if request.method == "POST" else None)
@@ -103,7 +91,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The person as the viewer may see them: their own record in full, with the sections, consents,
     shares and reports the viewer may see; or only the identity that was shared with them. What they may
     not see is absent (not greyed out, not counted)."""
-    user = _staff(request)
+    user = staff_of(request)
     person, full = selectors.person_for(user, pk, purpose=PURPOSE)
     crumbs = [(reverse("cases:person-list"), _("Persons")), (None, person.full_name)]
     if not full:
@@ -181,7 +169,7 @@ def _offered_duplicates(user: Staff, values: dict[str, Any]) -> list[Person]:
 def person_create(request: HttpRequest) -> HttpResponse:
     """Register a person. A record the user may see with the same number, or the same name and birth date,
     is offered first; a new record is made only when the user says it is none of them."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "add", Person)
     form = PersonForm(request.POST or None)
     confirm = NewPersonConfirmForm(request.POST or None)
@@ -216,7 +204,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     person = access.get_visible_or_404(user, Person, pk, action="change", purpose=PURPOSE)
     # A protected identity's contact details are neither shown to nor submitted by anyone but the owner.
     contact = services.contact_visible(user, person)

@@ -26,18 +26,13 @@ from gvi.accounts.models import Staff
 from gvi.api import MAX_ID
 from gvi.mapping.models import GroupMembership
 from gvi.mapping.selectors import person_memberships
-from gvi.pages import add_service_errors, audit_shown_on, form_values, paginate, versioned_edit
+from gvi.pages import add_service_errors, audit_shown_on, form_values, paginate, staff_of, versioned_edit
 
 PURPOSE = "casework"
 # A police section lists at most this many of the person's memberships (the group pages have them all).
 MEMBERSHIP_LIMIT = 100
 # Journal notes per page.
 NOTES_PER_PAGE = 25
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _models(kind: str) -> tuple[type[Section], type[JournalNote]]:
@@ -72,7 +67,7 @@ def _changeable(user: Staff, kind: str, pk: int) -> Section:
 
 @require_http_methods(["GET", "POST"])
 def section_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     model, _note = _models(kind)
     person = access.get_visible_or_404(user, Person, pk, action="change", purpose=PURPOSE)
     access.require(user, "add", model)
@@ -99,7 +94,7 @@ def section_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def section_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """A section in full (fields, memberships, journal) or, when only its summary was shared, the summary
     fields and the share they came with. What the user may not see is absent."""
-    user = _staff(request)
+    user = staff_of(request)
     view = selectors.section_for(user, kind, pk, purpose=PURPOSE)
     section = view.section
     _model, note_model = SECTION_KINDS[kind]
@@ -135,7 +130,7 @@ def _memberships(request: HttpRequest, view: SectionView) -> list[GroupMembershi
     police do; a recipient of a shared police section does not)."""
     if view.kind != "police":
         return []
-    memberships = person_memberships(user=_staff(request), person_id=view.section.person_id, limit=MEMBERSHIP_LIMIT)
+    memberships = person_memberships(user=staff_of(request), person_id=view.section.person_id, limit=MEMBERSHIP_LIMIT)
     if memberships:
         audit_shown_on(request, GroupMembership, [m.pk for m in memberships], on=view.section, purpose=PURPOSE)
     return memberships
@@ -143,7 +138,7 @@ def _memberships(request: HttpRequest, view: SectionView) -> list[GroupMembershi
 
 @require_http_methods(["GET", "POST"])
 def section_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     section = _changeable(user, kind, pk)
     conflict = None
     if request.method == "POST":
@@ -176,7 +171,7 @@ def section_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def note_add(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Append a note; with ?corrects=<id> the form starts from the old note's text, for a correction."""
-    user = _staff(request)
+    user = staff_of(request)
     section = _changeable(user, kind, pk)
     _model, note_model = SECTION_KINDS[kind]
     access.require(user, "add", note_model)

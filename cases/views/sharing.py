@@ -26,16 +26,11 @@ from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import identity_term_digest
-from gvi.pages import add_service_errors, audit_list, chosen_sort, form_values, paginate, versioned_edit
+from gvi.pages import add_service_errors, audit_list, chosen_sort, form_values, paginate, staff_of, versioned_edit
 
 PURPOSE = "casework"
 # How many of the recipient's own persons a link search shows.
 LINK_RESULTS = 20
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _person_crumbs(person: Person) -> list[tuple[str | None, str]]:
@@ -63,7 +58,7 @@ def _share_crumbs(share: Share, *, sender: bool) -> list[tuple[str | None, str]]
 
 @require_http_methods(["GET", "POST"])
 def share_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     person = access.get_visible_or_404(user, Person, pk, purpose=PURPOSE)
     access.require(user, "add", Share)
     # What may be shared: the identity, and the sections of this record the user sees in full.
@@ -87,7 +82,7 @@ def share_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The sender sees the share in full with its status; the recipient sees what was shared and how to
     read it, and the identity of the person (no contact data). The sender never learns whether the
     recipient linked it to a record of their own."""
-    user = _staff(request)
+    user = staff_of(request)
     share = access.get_visible_or_404(user, Share, pk, purpose=PURPOSE)
     sender = access.can(user, "change", share)
     context: dict[str, Any] = {
@@ -112,7 +107,7 @@ def share_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST ends the share now (the recipient loses what it gave at once)."""
-    user = _staff(request)
+    user = staff_of(request)
     share = access.get_visible_or_404(user, Share, pk, action="change", purpose=PURPOSE)
     if request.method == "POST":
         services.share_revoke(actor=user, share=share)
@@ -141,7 +136,7 @@ def _link_search(request: HttpRequest, user: Staff) -> tuple[PersonSearchForm, l
 @require_http_methods(["GET", "POST"])
 def share_link(request: HttpRequest, pk: int) -> HttpResponse:
     """The recipient links a share to one of its own records of the person, or unlinks it."""
-    user = _staff(request)
+    user = staff_of(request)
     share = access.get_visible_or_404(user, Share, pk, purpose=PURPOSE)
     if share.receiving_agency_id != user.agency_id:
         raise Http404
@@ -176,7 +171,7 @@ def share_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def shares_received(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "view", Share)
     sort = chosen_sort(request, selectors.SHARE_SORTS, "-created")
     include_ended = request.GET.get("ended") == "1"
@@ -198,7 +193,7 @@ def shares_received(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def concern_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     person = access.get_visible_or_404(user, Person, pk, purpose=CONCERN_PURPOSE)
     access.require(user, "add", ConcernReport)
     form = ConcernForm(request.POST or None, agencies=receiving_social_services(person.program_id))
@@ -224,7 +219,7 @@ def concern_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def concern_list(request: HttpRequest) -> HttpResponse:
     """Reports received by the user's social services: not yet received and urgent ones first."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "view", ConcernReport)
     page = paginate(request, selectors.concern_reports_received(user))
     audit_list(request, ConcernReport, page, purpose=CONCERN_PURPOSE)
@@ -239,7 +234,7 @@ def _concern_crumbs(full: bool) -> list[tuple[str | None, str]]:
 
 @require_GET
 def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     report, full = selectors.concern_for(user, pk, purpose=CONCERN_PURPOSE)
     title = _("Report of concern %(number)s") % {"number": report.pk}
     context: dict[str, Any] = {"full": full, "crumbs": [*_concern_crumbs(full), (None, title)], "title": title}
@@ -255,7 +250,7 @@ def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def concern_receive(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     report = access.get_visible_or_404(user, ConcernReport, pk, action="change", purpose=CONCERN_PURPOSE)
     services.concern_receive(actor=user, report=report)
     messages.success(request, _("Receipt is confirmed. The sender sees that the report was received."))
@@ -264,7 +259,7 @@ def concern_receive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def concern_assess(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     report = access.get_visible_or_404(user, ConcernReport, pk, action="change", purpose=CONCERN_PURPOSE)
     conflict = None
     if request.method == "POST":

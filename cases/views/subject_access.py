@@ -28,17 +28,12 @@ from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
 from gvi.concurrency import StaleVersion
-from gvi.pages import PAGE_SIZE, add_service_errors, audit_shown_on, paginate
+from gvi.pages import PAGE_SIZE, add_service_errors, audit_shown_on, paginate, staff_of
 
 PURPOSE = "subject access request"
 # The audit event's object type for a page of draft items (their keys name the records shown).
 AUDIT_OBJECT_TYPE = "subject-access-draft"
 FORMATS = {"pdf": "application/pdf", "json": "application/json"}
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _crumbs(person: Person, label: str) -> list[tuple[str | None, str]]:
@@ -106,7 +101,7 @@ class ReviewForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def export_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a draft for the agency's own record; the page also lists the earlier exports of the record."""
-    user = _staff(request)
+    user = staff_of(request)
     person = access.get_visible_or_404(user, Person, pk, action="change", purpose=PURPOSE)
     if not access.role_allows(user, "add", SubjectAccessExport):
         raise Http404
@@ -176,7 +171,7 @@ def _export(user: Staff, pk: int, *, action: str = "view") -> SubjectAccessExpor
 @require_http_methods(["GET", "POST"])
 def export_review(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft items with a checkbox and a reason each; POST saves the marks of the items on this page."""
-    user = _staff(request)
+    user = staff_of(request)
     export = _export(user, pk, action="change" if request.method == "POST" else "view")
     if request.method != "POST":
         return _review_page(request, user, export)
@@ -210,7 +205,7 @@ def export_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def export_release(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks to confirm (how many items, how many withheld); POST renders and stores the files."""
-    user = _staff(request)
+    user = staff_of(request)
     export = _export(user, pk, action="change")
     errors: list[str] = []
     if request.method == "POST":
@@ -237,7 +232,7 @@ def export_release(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def export_download(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     """The released PDF or JSON; audited as an export."""
-    user = _staff(request)
+    user = staff_of(request)
     export = access.get_visible_or_404(user, SubjectAccessExport, pk, purpose=PURPOSE)
     return released_file(user, export, fmt)
 

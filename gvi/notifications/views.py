@@ -15,18 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gvi import access
-from gvi.accounts.models import Staff
 from gvi.notifications import selectors, services
 from gvi.notifications.models import Notification
-from gvi.pages import paginate
+from gvi.pages import paginate, staff_of
 
 PURPOSE = "notifications"
 PER_PAGE = 25
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def is_local_path(url: str) -> bool:
@@ -42,7 +36,7 @@ def is_local_path(url: str) -> bool:
 
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     page = paginate(request, selectors.notifications_for(user), per_page=PER_PAGE)
     context = {
         "page": page,
@@ -55,12 +49,12 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def unread_badge(request: HttpRequest) -> HttpResponse:
     """The header's badge: a fragment for htmx, one count query."""
-    return render(request, "notifications/_unread.html", {"unread": selectors.unread_count(_staff(request))})
+    return render(request, "notifications/_unread.html", {"unread": selectors.unread_count(staff_of(request))})
 
 
 @require_POST
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     notification = access.get_visible_or_404(user, Notification, pk, action="change", purpose=PURPOSE)
     services.notification_read(actor=user, notification=notification)
     if not is_local_path(notification.url):
@@ -71,7 +65,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def read_all(request: HttpRequest) -> HttpResponse:
-    marked = services.notifications_read_all(actor=_staff(request))
+    marked = services.notifications_read_all(actor=staff_of(request))
     if marked:
         messages.success(request, _("All notifications are marked as read."))
     return redirect("notifications:list")

@@ -30,6 +30,7 @@ from gvi import access
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
+from gvi.pages import staff_of
 from interventions.calendar import Event, events
 from interventions.models import CalendarFeed
 from interventions.services import feeds
@@ -46,11 +47,6 @@ EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 FEED_NAME = "Sluta skjut"
 FEED_PRODID = "-//Sluta skjut//Calendar//SV"
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 # --- The page -------------------------------------------------------------------------------------
@@ -150,7 +146,7 @@ def _navigation_labels(view: str) -> tuple[str, str]:
 @require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
     """`?view=month|week|list&date=YYYY-MM-DD`; anything else falls back to this month."""
-    user = _staff(request)
+    user = staff_of(request)
     if not access.role_allows(user, "view", CalendarFeed):  # every role of the policy
         raise Http404
     today = timezone.localdate()
@@ -201,7 +197,7 @@ def feed_address(token: str) -> str:
 @require_http_methods(["GET", "POST"])
 def calendar_feed(request: HttpRequest) -> HttpResponse:
     """The address is shown once, in the answer to the POST that made it (never in a URL or a redirect)."""
-    user = _staff(request)
+    user = staff_of(request)
     if not access.role_allows(user, "change", CalendarFeed):
         raise Http404
     address = ""

@@ -24,7 +24,7 @@ from gvi import access
 from gvi.accounts.models import Staff
 from gvi.accounts.selectors import program_staff
 from gvi.concurrency import StaleVersion
-from gvi.pages import add_service_errors, audit_list, audit_shown_on, chosen_sort, paginate, versioned_edit
+from gvi.pages import add_service_errors, audit_list, audit_shown_on, chosen_sort, paginate, staff_of, versioned_edit
 from interventions import selectors, services
 from interventions.forms.callins import (
     AttendanceForm,
@@ -38,11 +38,6 @@ from interventions.models import CallIn, CallInInvitation, Segment, Speaker
 from interventions.services.callins import PURPOSE
 
 CONFLICT_MESSAGE = gettext_lazy("Someone else saved this call-in while you were editing. Compare, then save again.")
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def callin_title(call_in: CallIn) -> str:
@@ -78,7 +73,7 @@ def _changeable(request: HttpRequest, user: Staff, pk: int) -> CallIn:
 def callin_list(request: HttpRequest) -> HttpResponse:
     """The police see their call-ins in full; the program's other agencies the schedule (date, place,
     status) only; everyone else nothing."""
-    user = _staff(request)
+    user = staff_of(request)
     full = access.role_allows(user, "view", CallIn)
     if not full and not access.role_allows(user, "view_schedule", CallIn):
         raise Http404
@@ -112,7 +107,7 @@ def callin_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def callin_create(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "add", CallIn)
     form = CallInForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
@@ -129,7 +124,7 @@ def callin_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def callin_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     call_in = _changeable(request, user, pk)
     conflict = None
     if request.method == "POST":
@@ -170,7 +165,7 @@ def callin_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def callin_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The police see the call-in in full; the other agencies of the program its schedule only."""
-    user = _staff(request)
+    user = staff_of(request)
     call_in, full = selectors.call_in_for(user, pk, purpose=PURPOSE)
     if not full:
         title = callin_title(call_in)
@@ -218,7 +213,7 @@ def _render_detail(
 @require_POST
 def callin_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark the call-in held or cancelled. A second submit is refused with the service's message."""
-    user = _staff(request)
+    user = staff_of(request)
     call_in = _changeable(request, user, pk)
     form = CallInStatusForm(request.POST)
     if not form.is_valid():
@@ -245,7 +240,7 @@ def callin_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def speaker_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     call_in = _changeable(request, user, pk)
     access.require(user, "add", Speaker)
     form = _speaker_form(call_in, request.POST)
@@ -264,7 +259,7 @@ def speaker_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def speaker_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     speaker = access.get_visible_or_404(user, Speaker, pk, action="change", purpose=PURPOSE, audit=False)
     call_in_id = speaker.call_in_id
     try:
@@ -283,7 +278,7 @@ def speaker_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def callin_invite(request: HttpRequest, pk: int) -> HttpResponse:
     """The active members of the target groups, each with the supervision status when the user may see the
     probation section, so the coordinator can prefer those whose attendance can be mandated."""
-    user = _staff(request)
+    user = staff_of(request)
     call_in = _changeable(request, user, pk)
     access.require(user, "add", CallInInvitation)
     candidates = services.invitation_candidates(user, call_in)
@@ -334,7 +329,7 @@ def callin_invite(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def callin_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     """Once the call-in is held: attended, left early or absent for every invitation, saved all or nothing."""
-    user = _staff(request)
+    user = staff_of(request)
     call_in = _changeable(request, user, pk)
     invitations = list(
         access.visible(user, CallInInvitation, "change")

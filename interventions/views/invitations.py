@@ -26,7 +26,7 @@ from gvi.accounts.models import Agency, Role, Staff, Team
 from gvi.accounts.selectors import other_teams, staff_with_role
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
-from gvi.pages import add_service_errors, audit_list, paginate, versioned_edit
+from gvi.pages import add_service_errors, audit_list, paginate, staff_of, versioned_edit
 from interventions import selectors, services
 from interventions.forms.invitations import InvitationHelpForm, InvitationReferralForm, InvitationStatusForm
 from interventions.letters import render_letters
@@ -39,11 +39,6 @@ LETTER_PURPOSE = "invitation letter"
 CONFLICT_MESSAGE = gettext_lazy(
     "Someone else changed this invitation while you were working on it. Compare, then try again."
 )
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _call_in_label(call_in: CallIn) -> str:
@@ -79,7 +74,7 @@ def _client_view(invitation: CallInInvitation) -> dict[str, Any]:
 def invitation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The police see the invitation in full; the invitee's probation officer the partial view of her
     client's invitation (another template); everyone else a 404."""
-    user = _staff(request)
+    user = staff_of(request)
     invitation, full = selectors.invitation_for(user, pk, purpose=PURPOSE)
     if not full:
         client = _client_view(invitation)
@@ -161,7 +156,7 @@ def _step_result(
 
 @require_POST
 def invitation_status(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     invitation = _changeable(user, pk)
     edit = versioned_edit(
         request,
@@ -176,7 +171,7 @@ def invitation_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def invitation_help(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     invitation = _changeable(user, pk)
     edit = versioned_edit(
         request,
@@ -196,7 +191,7 @@ def invitation_help(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def invitation_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """The probation officer confirms that her client will attend; a second submit is refused."""
-    user = _staff(request)
+    user = staff_of(request)
     invitation = access.get_visible_or_404(
         user, CallInInvitation, pk, action="confirm_attendance", purpose=PURPOSE, audit=False
     )
@@ -230,7 +225,7 @@ def _exit_team(receivers: Sequence[Agency], teams: Sequence[Team]) -> Team | Non
 def invitation_refer(request: HttpRequest, pk: int) -> HttpResponse:
     """Refer an invitee who asked for help to the municipality's exit program: the outreach referral, with
     its consent gate (without a legal basis nothing is saved and the form keeps what was typed)."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "add", Referral)
     invitation = _changeable(user, pk)
     if invitation.referral_id is not None:
@@ -309,7 +304,7 @@ _LETTER_RELATED = ("person", "call_in", "owner_agency")
 @require_GET
 def invitation_letter(request: HttpRequest, pk: int) -> HttpResponse:
     """One invitation letter as PDF (audited: a PRINT event)."""
-    user = _staff(request)
+    user = staff_of(request)
     _require_print(user, CallInInvitation, pk)
     invitation = access.get_visible_or_404(user, CallInInvitation, pk, purpose=LETTER_PURPOSE, audit=False)
     invitation = CallInInvitation.objects.select_related(*_LETTER_RELATED).get(pk=invitation.pk)
@@ -322,7 +317,7 @@ def invitation_letter(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def callin_letters(request: HttpRequest, pk: int) -> HttpResponse:
     """All invitation letters of a call-in in one PDF, a page per invitee (a PRINT event per letter)."""
-    user = _staff(request)
+    user = staff_of(request)
     _require_print(user, CallIn, pk)
     call_in = access.get_visible_or_404(user, CallIn, pk, purpose=LETTER_PURPOSE, audit=False)
     if call_in.status == CallIn.Status.CANCELLED:
@@ -347,7 +342,7 @@ def callin_letters(request: HttpRequest, pk: int) -> HttpResponse:
 def client_invitations(request: HttpRequest) -> HttpResponse:
     """The invitations of the probation officer's own clients: the partial view only, newest call-in first,
     with the confirmation of attendance."""
-    user = _staff(request)
+    user = staff_of(request)
     if not access.role_allows(user, "view_client", CallInInvitation):
         raise Http404
     page = paginate(request, selectors.client_invitations(user))

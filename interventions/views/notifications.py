@@ -24,7 +24,7 @@ from cases.models import Person
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.accounts.selectors import program_staff
-from gvi.pages import add_service_errors, audit_list, chosen_sort, form_values, paginate, versioned_edit
+from gvi.pages import add_service_errors, audit_list, chosen_sort, form_values, paginate, staff_of, versioned_edit
 from interventions import selectors, services
 from interventions.forms.notifications import (
     AssessForm,
@@ -52,11 +52,6 @@ DELIVERER_STEPS = ("record_outcome", "follow_up")
 CONFLICT_MESSAGE = gettext_lazy(
     "Someone else changed this notification while you were working on it. Compare, then try again."
 )
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _title(pk: int) -> str:
@@ -92,7 +87,7 @@ def _plan_view(notification: CustomNotification) -> dict[str, Any]:
 def notification_list(request: HttpRequest) -> HttpResponse:
     """The police: every custom notification in full. Those who deliver them outside the police: the ones
     they deliver, with the plan's fields only. Nobody else."""
-    user = _staff(request)
+    user = staff_of(request)
     full = access.role_allows(user, "view", CustomNotification)
     if not full and not access.role_allows(user, "view_plan", CustomNotification):
         raise Http404
@@ -138,7 +133,7 @@ def _plan_view_row(notification: CustomNotification) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def notification_create(request: HttpRequest, person_pk: int) -> HttpResponse:
     """Request a custom notification for the police's own record of a person at acute risk."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "add", CustomNotification)
     person = access.get_visible_or_404(user, Person, person_pk, purpose=PURPOSE)
     if person.owner_agency_id != user.agency_id:
@@ -169,7 +164,7 @@ def notification_create(request: HttpRequest, person_pk: int) -> HttpResponse:
 
 @require_GET
 def notification_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     notification, full = selectors.custom_notification_for(user, pk, purpose=PURPOSE)
     return _render_detail(request, user, notification, full=full)
 
@@ -250,7 +245,7 @@ def _step(
     *,
     success: str,
 ) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     notification, full = _for_step(user, pk, transition)
     form_class, key = STEPS[transition]
     prefix = key.removesuffix("_form")

@@ -25,7 +25,7 @@ from gvi import access
 from gvi.accounts.models import Staff
 from gvi.concurrency import StaleVersion
 from gvi.mapping.models import Incident, IncidentKind
-from gvi.pages import add_service_errors, audit_list, audit_shown_on, form_values, paginate, versioned_edit
+from gvi.pages import add_service_errors, audit_list, audit_shown_on, form_values, paginate, staff_of, versioned_edit
 from interventions import selectors
 from interventions.forms.responses import (
     IncidentReviewFilterForm,
@@ -45,11 +45,6 @@ CONFLICT_MESSAGE = gettext_lazy(
     "Someone else changed this response while you were working on it. Compare, then try again."
 )
 TASK_CONFLICT_MESSAGE = gettext_lazy("Someone else changed this task meanwhile. Here it is as saved; try again.")
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def response_title(occurred_at: datetime, kind: str) -> str:
@@ -94,7 +89,7 @@ def _summary(response: IncidentResponse) -> dict[str, Any]:
 @require_GET
 def incident_review(request: HttpRequest) -> HttpResponse:
     """The police: recent incidents with their GMI classification and the response's status."""
-    user = _staff(request)
+    user = staff_of(request)
     if not access.role_allows(user, "view", Incident) or not access.role_allows(user, "view", IncidentResponse):
         raise Http404
     filters = IncidentReviewFilterForm(request.GET or None)
@@ -129,7 +124,7 @@ class PlannedTask:
 def response_open(request: HttpRequest, incident_pk: int) -> HttpResponse:
     """GET: which tasks the routine will create, each with its deadline counted from the incident. POST: open
     the response (the police coordinator). A refusal (already open, no routine) shows the service's message."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "add", IncidentResponse)
     incident = access.get_visible_or_404(user, Incident, incident_pk, purpose=PURPOSE, audit=request.method == "GET")
     errors: list[str] = []
@@ -169,7 +164,7 @@ def response_open(request: HttpRequest, incident_pk: int) -> HttpResponse:
 def response_list(request: HttpRequest) -> HttpResponse:
     """The police: every response in full. An agency with tasks: the summaries of the responses it has tasks
     in, with its own task counts. Nobody else."""
-    user = _staff(request)
+    user = staff_of(request)
     full = access.role_allows(user, "view", IncidentResponse)
     if not full and not access.role_allows(user, "view_summary", IncidentResponse):
         raise Http404
@@ -315,7 +310,7 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The police: the response in full with every task (another agency's by its status: never its note or
     assignee). An agency with tasks: the summary (date, district, kind; never the place, the case number, the
     notes or the groups) and its own tasks."""
-    user = _staff(request)
+    user = staff_of(request)
     response, full = selectors.response_for(user, pk, purpose=PURPOSE)
     return _render_detail(request, user, response, full=full)
 
@@ -331,7 +326,7 @@ def _changeable_response(request: HttpRequest, user: Staff, pk: int) -> Incident
 @require_http_methods(["GET", "POST"])
 def response_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The police's notes on the response (never shown to the other agencies)."""
-    user = _staff(request)
+    user = staff_of(request)
     response = _changeable_response(request, user, pk)
     conflict = None
     if request.method == "POST":
@@ -362,7 +357,7 @@ def response_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def response_close(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST closes the response, refused while a task is still to do."""
-    user = _staff(request)
+    user = staff_of(request)
     response = _changeable_response(request, user, pk)
     if request.method == "POST":
         form = ResponseCloseForm(request.POST)
@@ -389,7 +384,7 @@ def response_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def task_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A task beyond the routine, for any agency of the program (the police coordinator)."""
-    user = _staff(request)
+    user = staff_of(request)
     response = _changeable_response(request, user, pk)
     access.require(user, "add", ResponseTask)
     agencies = services.program_agencies(response.program_id)
@@ -449,7 +444,7 @@ def _task_change(
 @require_POST
 def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Give the task to a staff member of its agency (or take it back)."""
-    user = _staff(request)
+    user = staff_of(request)
     task = _own_task(user, pk)
     form = TaskAssignForm(request.POST, staff=services.assignable_staff(task), auto_id=f"task{task.pk}_assign_%s")
     return _task_change(
@@ -467,7 +462,7 @@ def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark the task done or not needed (with a note saying why)."""
-    user = _staff(request)
+    user = staff_of(request)
     task = _own_task(user, pk)
     form = TaskResolveForm(request.POST, auto_id=f"task{task.pk}_resolve_%s")
     return _task_change(
@@ -488,7 +483,7 @@ def task_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def routine(request: HttpRequest) -> HttpResponse:
     """The program's routine: the program lead and the administrator keep it; the police read it."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "view", ResponseTemplateItem)
     page = paginate(request, selectors.routine(user))
     context = {
@@ -503,7 +498,7 @@ def routine(request: HttpRequest) -> HttpResponse:
 @require_POST
 def routine_standard(request: HttpRequest) -> HttpResponse:
     """Start the program's routine from the standard one (only while the program has none)."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "add", ResponseTemplateItem)
     try:
         items = services.routine_install_standard(actor=user)
@@ -524,7 +519,7 @@ def routine_standard(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def routine_add(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "add", ResponseTemplateItem)
     form = RoutineItemForm(
         request.POST if request.method == "POST" else None, agencies=services.program_agencies(user.program_id)
@@ -550,7 +545,7 @@ def _routine_item(user: Staff, pk: int, action: str) -> ResponseTemplateItem:
 
 @require_http_methods(["GET", "POST"])
 def routine_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     item = _routine_item(user, pk, "change")
     agencies = services.program_agencies(item.program_id)
     if request.method == "POST":
@@ -585,7 +580,7 @@ def routine_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def routine_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST removes the task from the routine (open responses keep theirs)."""
-    user = _staff(request)
+    user = staff_of(request)
     item = _routine_item(user, pk, "delete")
     if request.method == "POST":
         services.routine_item_remove(actor=user, item=item)

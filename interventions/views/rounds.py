@@ -29,6 +29,7 @@ from gvi.pages import (
     chosen_sort,
     form_values,
     paginate,
+    staff_of,
     versioned_edit,
 )
 from interventions import selectors
@@ -45,11 +46,6 @@ ACTION_CONFLICT_MESSAGE = gettext_lazy(
 SUMMARY_SORTS = {key: value for key, value in selectors.ROUND_SORTS.items() if "group" not in key}
 # The planned actions awaiting a result shown on the list; more wait on the round pages.
 ACTIONS_TO_RECORD_LIMIT = 50
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def round_title(round_id: int) -> str:
@@ -83,7 +79,7 @@ def _to_detail(round_id: int) -> HttpResponse:
 def round_list(request: HttpRequest) -> HttpResponse:
     """The police see their rounds in full; an agency asked to act the summaries of the rounds it acts in and
     its planned actions awaiting a result; everyone else nothing."""
-    user = _staff(request)
+    user = staff_of(request)
     full = access.role_allows(user, "view", EnforcementRound)
     if not full and not access.role_allows(user, "view_summary", EnforcementRound):
         raise Http404
@@ -137,7 +133,7 @@ def _conflict_rows(conflict: EnforcementRound) -> list[tuple[str, Any]]:
 @require_http_methods(["GET", "POST"])
 def round_create(request: HttpRequest) -> HttpResponse:
     """Start a round against a group of the police's own map (`?group=<id>` chooses it in advance)."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "add", EnforcementRound)
     if request.method == "POST":
         form = RoundForm(request.POST, user=user)
@@ -177,7 +173,7 @@ def _ended(request: HttpRequest, round_: EnforcementRound) -> HttpResponse | Non
 @require_http_methods(["GET", "POST"])
 def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the reason, the summary, the start date or the incidents of an active round (not its group)."""
-    user = _staff(request)
+    user = staff_of(request)
     round_ = _changeable_round(request, user, pk)
     if (ended := _ended(request, round_)) is not None:
         return ended
@@ -219,7 +215,7 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def round_end(request: HttpRequest, pk: int) -> HttpResponse:
     """End an active round with its evaluation; the page says first that ending is final."""
-    user = _staff(request)
+    user = staff_of(request)
     round_ = _changeable_round(request, user, pk)
     if (ended := _ended(request, round_)) is not None:
         return ended
@@ -260,7 +256,7 @@ def _result_form(action: EnforcementAction, data: Any = None) -> ActionResultFor
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The police see the round in full; an agency asked to act its summary and its own actions, with a
     form to record the result of each planned one."""
-    user = _staff(request)
+    user = staff_of(request)
     round_, full = selectors.round_for(user, pk, purpose=PURPOSE)
     actions = list(selectors.round_actions(user, round_))
     audit_shown_on(request, EnforcementAction, [a.pk for a in actions], on=round_, purpose=PURPOSE)
@@ -319,7 +315,7 @@ def _action_conflict_rows(conflict: EnforcementAction) -> list[tuple[str, Any]]:
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Log an action of an active round: by the police, by Kriminalvården (who then sees the round's summary
     and this action) or by an outside authority whose result the police record."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "add", EnforcementAction)
     round_ = _changeable_round(request, user, pk)
     if (ended := _ended(request, round_)) is not None:
@@ -373,7 +369,7 @@ def _not_planned(request: HttpRequest, action: EnforcementAction) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the kind, date or description of a planned action (the acting agency stays)."""
-    user = _staff(request)
+    user = staff_of(request)
     action = _changeable_action(request, user, pk)
     if (refused := _not_planned(request, action)) is not None:
         return refused
@@ -410,7 +406,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def action_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove a planned action logged by mistake, after a confirmation page."""
-    user = _staff(request)
+    user = staff_of(request)
     action = _changeable_action(request, user, pk)
     if (refused := _not_planned(request, action)) is not None:
         return refused
@@ -434,7 +430,7 @@ def action_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def action_result(request: HttpRequest, pk: int) -> HttpResponse:
     """Record what came of a planned action: the acting agency for its own, the police for theirs and for an
     outside authority's. Also after the round has ended."""
-    user = _staff(request)
+    user = staff_of(request)
     action = _changeable_action(request, user, pk, action="record_result")
     if action.status != EnforcementAction.Status.PLANNED:
         messages.info(request, _("The result of this action is recorded already."))

@@ -30,7 +30,7 @@ from gvi.accounts.models import Staff
 from gvi.api import MAX_ID
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
-from gvi.pages import paginate, versioned_edit
+from gvi.pages import paginate, staff_of, versioned_edit
 from outreach import selectors, services
 from outreach.models import ExitCase, Referral
 
@@ -40,11 +40,6 @@ REASSIGN_PURPOSE = "reassign"
 CASELOAD_LIMIT = 50
 # The municipality's open cases per page, on the coordinator's part of the page.
 TEAM_CASES_PER_PAGE = 25
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _worker_filter(request: HttpRequest, workers: list[selectors.WorkerLoad]) -> Staff | None:
@@ -57,7 +52,7 @@ def _worker_filter(request: HttpRequest, workers: list[selectors.WorkerLoad]) ->
 
 @require_GET
 def caseload(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     if not access.role_allows(user, "view", ExitCase):
         raise Http404
     load = selectors.caseload(user, limit=CASELOAD_LIMIT)
@@ -123,7 +118,7 @@ def _reassignable(user: Staff, pk: int) -> ExitCase:
 
 @require_http_methods(["GET", "POST"])
 def case_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     case = _reassignable(user, pk)
     if not case.is_open:
         messages.error(request, _("A closed case cannot be reassigned."))

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.concurrency import StaleVersion
-from gvi.pages import add_service_errors, audit_list, chosen_sort, paginate
+from gvi.pages import add_service_errors, audit_list, chosen_sort, paginate, staff_of
 from outreach import selectors
 from outreach.forms.cases import CaseFilterForm, CloseForm, PhaseForm
 from outreach.models import ExitCase
@@ -25,11 +25,6 @@ from outreach.views.entries import entries_context
 
 PURPOSE = "exit program"
 CASES_PER_PAGE = 25
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def case_title(case: ExitCase) -> str:
@@ -45,7 +40,7 @@ def case_crumbs(case: ExitCase) -> list[tuple[str | None, str]]:
 
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "view", ExitCase)
     filters = CaseFilterForm(request.GET or None)
     sort = chosen_sort(request, selectors.CASE_SORTS, "follow-up")
@@ -75,14 +70,14 @@ def case_page_context(request: HttpRequest, user: Staff, case: ExitCase) -> dict
 
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     case = selectors.exit_case_for(user, pk, purpose=PURPOSE)
     return render(request, "outreach/case_detail.html", case_page_context(request, user, case))
 
 
 @require_POST
 def case_phase(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     case = selectors.exit_case_for(user, pk, action="change", purpose=PURPOSE)
     form = PhaseForm(request.POST)
     if not form.is_valid():
@@ -103,7 +98,7 @@ def case_phase(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     case = selectors.exit_case_for(user, pk, action="change", purpose=PURPOSE)
     conflict = None
     if request.method == "POST":

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.api import MAX_ID
-from gvi.pages import add_service_errors, audit_shown_on, form_values, versioned_edit
+from gvi.pages import add_service_errors, audit_shown_on, form_values, staff_of, versioned_edit
 from outreach import selectors
 from outreach.forms.entries import ContactForm, MeasureForm, RelativeForm, ThreatForm
 from outreach.models import Contact, ExitCase, Relative, SupportMeasure, ThreatAssessment
@@ -29,11 +29,6 @@ PURPOSE = "exit program"
 # Contacts on the case page per page (newest first); older ones are a page further.
 CONTACTS_PER_PAGE = 20
 CONTACTS_PAGE_PARAM = "contacts"
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -95,7 +90,7 @@ def entries_context(request: HttpRequest, user: Any, case: Any) -> dict[str, Any
 
 
 def _contact_form_context(request: HttpRequest, case: ExitCase, form: ContactForm) -> dict[str, Any]:
-    return {"case": case, "contact_form": form, "draft_key": draft_key(_staff(request), case)}
+    return {"case": case, "contact_form": form, "draft_key": draft_key(staff_of(request), case)}
 
 
 @require_POST
@@ -103,7 +98,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a contact. With htmx: the new row and a fresh form (or the form with its errors and everything
     typed), no page reload; the `contactSaved` event tells the page to drop its draft. Without JS: a
     redirect back to the case page (or the page with the form's errors)."""
-    user = _staff(request)
+    user = staff_of(request)
     case = selectors.exit_case_for(user, pk, action="change", purpose=PURPOSE)
     form = new_contact_form(case, request.POST)
     contact = None
@@ -137,7 +132,7 @@ CONTACT_FORM_FIELDS = ("contact_on", "channel", "duration_minutes", "note", "nex
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a contact under optimistic locking: a stale save shows the stored version next to the
     user's, which stays in the form."""
-    user = _staff(request)
+    user = staff_of(request)
     contact = selectors.child_for(user, Contact, pk, action="change", purpose=PURPOSE)
     case = contact.exit_case
     conflict = None
@@ -178,7 +173,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def threat_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     case = selectors.exit_case_for(user, pk, action="change", purpose=PURPOSE)
     form = ThreatForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -203,7 +198,7 @@ def _relative_crumbs(relative: Relative) -> list[tuple[str | None, str]]:
 
 @require_http_methods(["GET", "POST"])
 def relative_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     case = selectors.exit_case_for(user, pk, action="change", purpose=PURPOSE)
     form = RelativeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -228,7 +223,7 @@ def relative_create(request: HttpRequest, pk: int) -> HttpResponse:
 def relative_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A relative, with their contact details only for those who may see them (a protected identity: the
     responsible social worker), and their own support measures."""
-    user = _staff(request)
+    user = staff_of(request)
     relative = selectors.child_for(user, Relative, pk, purpose=PURPOSE)
     case = relative.exit_case
     measures = list(selectors.case_measures(user, case).filter(relative=relative))
@@ -247,7 +242,7 @@ def relative_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def relative_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     relative = selectors.child_for(user, Relative, pk, action="change", purpose=PURPOSE)
     case = relative.exit_case
     contact_visible = services.relative_contact_visible(user, relative, case)
@@ -297,7 +292,7 @@ def _relative_of(user: Staff, case: ExitCase, raw: str | None) -> Relative | Non
 @require_http_methods(["GET", "POST"])
 def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
     """A measure for the person, or with ?relative=<id> for one of the case's relatives."""
-    user = _staff(request)
+    user = staff_of(request)
     case = selectors.exit_case_for(user, pk, action="change", purpose=PURPOSE)
     relative = _relative_of(user, case, request.GET.get("relative"))
     form = MeasureForm(request.POST or None, for_relative=relative is not None)
@@ -326,7 +321,7 @@ def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     measure = selectors.child_for(user, SupportMeasure, pk, action="change", purpose=PURPOSE)
     if not services.relocation_place_visible(user, measure):
         # A protected relative's relocation: edited only by the responsible worker (the form shows the place).

@@ -21,7 +21,7 @@ from cases.models import Person
 from gvi import access
 from gvi.accounts.models import Staff
 from gvi.accounts.selectors import other_teams
-from gvi.pages import add_service_errors, audit_list, chosen_sort, paginate, versioned_edit
+from gvi.pages import add_service_errors, audit_list, chosen_sort, paginate, staff_of, versioned_edit
 from outreach import selectors, services
 from outreach.forms.referrals import (
     ReferralAssessForm,
@@ -50,11 +50,6 @@ ASSESSABLE = (Referral.Status.RECEIVED, Referral.Status.ASSESSED)
 DECIDABLE = (Referral.Status.RECEIVED, Referral.Status.ASSESSED)
 
 
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
-
-
 def _title(pk: int) -> str:
     return _("Referral %(number)s") % {"number": pk}
 
@@ -81,7 +76,7 @@ def _status_view(referral: Referral) -> dict[str, Any]:
 @require_GET
 def referral_list(request: HttpRequest) -> HttpResponse:
     """Referrals received by the user's team or municipality, newest first; urgent ones stand out."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "view", Referral)
     filters = ReferralFilterForm(request.GET)
     chosen = filters.values()
@@ -103,7 +98,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 def referral_sent(request: HttpRequest) -> HttpResponse:
     """The status of the referrals the user or their team sent: the partial view, never the reason, the
     assessment, why it was declined or anything of the receiving side's records."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "view_status", Referral)
     sort = chosen_sort(request, SENT_SORTS, "-received")
     page = paginate(request, selectors.referrals_sent(user).order_by(*SENT_SORTS[sort]))
@@ -124,7 +119,7 @@ def referral_sent(request: HttpRequest) -> HttpResponse:
 def referral_create(request: HttpRequest, person_pk: int) -> HttpResponse:
     """Refer the user's own agency's record of a person. To another agency the identity is shared on a
     legal basis (consent among them): without one the service refuses and nothing is saved."""
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "add", Referral)
     person = access.get_visible_or_404(user, Person, person_pk, purpose=PURPOSE)
     if person.owner_agency_id != user.agency_id:
@@ -166,7 +161,7 @@ def referral_create(request: HttpRequest, person_pk: int) -> HttpResponse:
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The receiving side sees the referral in full with the forms for its next steps; the referrer's team
     sees only the declared status fields (another template)."""
-    user = _staff(request)
+    user = staff_of(request)
     referral, full = selectors.referral_for(user, pk, purpose=PURPOSE)
     if not full:
         context = {
@@ -259,7 +254,7 @@ def _step_result(
 
 @require_POST
 def referral_assess(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     referral = _changeable(user, pk)
     edit = versioned_edit(
         request,
@@ -274,7 +269,7 @@ def referral_assess(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def referral_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     referral = _changeable(user, pk)
 
     def decide(form: forms.Form, version: int) -> Referral:
@@ -298,7 +293,7 @@ def referral_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def referral_open_case(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     referral = _changeable(user, pk)
     candidates = selectors.reassign_candidates(user)
     edit = versioned_edit(

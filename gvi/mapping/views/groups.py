@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.models import Person
 from gvi import access
-from gvi.accounts.models import Staff
 from gvi.audit.services import audit_shown
 from gvi.concurrency import StaleVersion
 from gvi.mapping import selectors, services
@@ -33,17 +32,21 @@ from gvi.mapping.forms import (
     person_choice_ids,
 )
 from gvi.mapping.models import Group, GroupMembership, GroupRelation
-from gvi.pages import add_service_errors, audit_list, audit_shown_on, chosen_sort, form_values, paginate, versioned_edit
+from gvi.pages import (
+    add_service_errors,
+    audit_list,
+    audit_shown_on,
+    chosen_sort,
+    form_values,
+    paginate,
+    staff_of,
+    versioned_edit,
+)
 
 PURPOSE = services.PURPOSE
 # A group page shows this many members and incidents at most; the incident list has them all.
 MEMBER_LIMIT = 500
 INCIDENT_LIMIT = 100
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -109,7 +112,7 @@ class RelationRow:
 
 @require_GET
 def group_list(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "view", Group)
     sort = chosen_sort(request, selectors.GROUP_SORTS, "name")
     filters = GroupFilterForm(request.GET or None, districts=selectors.group_districts(user=user))
@@ -135,7 +138,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     group = access.get_visible_or_404(user, Group, pk, purpose=PURPOSE)
     today = timezone.localdate()
     memberships = list(selectors.group_memberships(user=user, group=group)[: MEMBER_LIMIT + 1])
@@ -181,7 +184,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def group_create(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "add", Group)
     form = GroupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -198,7 +201,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     group = access.get_visible_or_404(user, Group, pk, action="change", purpose=PURPOSE)
     conflict = None
     if request.method == "POST":
@@ -224,7 +227,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def membership_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     group = access.get_visible_or_404(user, Group, pk, action="change", purpose=PURPOSE)
     access.require(user, "add", GroupMembership)
     today = timezone.localdate()
@@ -245,7 +248,7 @@ def membership_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     membership = access.get_visible_or_404(user, GroupMembership, pk, action="change", purpose=PURPOSE)
     group = membership.group
     conflict = None
@@ -273,7 +276,7 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def membership_reconfirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm a membership today (next review in twelve months). GET asks; POST does it."""
-    user = _staff(request)
+    user = staff_of(request)
     membership = access.get_visible_or_404(user, GroupMembership, pk, action="change", purpose=PURPOSE)
     group = membership.group
     back = _safe_next(request, reverse("mapping:group-detail", args=[group.pk]))
@@ -310,7 +313,7 @@ def membership_reconfirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def reviews_due(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "view", GroupMembership)
     today = timezone.localdate()
     page = paginate(request, selectors.reviews_due(user=user))
@@ -338,7 +341,7 @@ def reviews_due(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def relation_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     group = access.get_visible_or_404(user, Group, pk, action="change", purpose=PURPOSE)
     access.require(user, "add", GroupRelation)
     form = RelationCreateForm(
@@ -359,7 +362,7 @@ def relation_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def relation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     relation = access.get_visible_or_404(user, GroupRelation, pk, action="change", purpose=PURPOSE)
     group = relation.group
     conflict = None

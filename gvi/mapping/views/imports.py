@@ -22,10 +22,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from gvi import access
-from gvi.accounts.models import Staff
 from gvi.mapping import imports
 from gvi.mapping.imports import Export, ImportKind, ImportResult, ImportUploadForm
 from gvi.mapping.models import GroupMembership, Incident
+from gvi.pages import staff_of
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -67,11 +67,6 @@ def _pages() -> dict[ImportKind, _ImportPage]:
     }
 
 
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
-
-
 @require_http_methods(["GET", "POST"])
 def import_incidents(request: HttpRequest) -> HttpResponse:
     return _import(request, ImportKind.INCIDENTS)
@@ -84,7 +79,7 @@ def import_memberships(request: HttpRequest) -> HttpResponse:
 
 def _import(request: HttpRequest, kind: ImportKind) -> HttpResponse:
     """GET: the upload form. POST a file: the preview. POST the signed rows back: the commit."""
-    user = _staff(request)
+    user = staff_of(request)
     page = _pages()[kind]
     access.require(user, "add", page.model)
     context: dict[str, Any] = {"page": page, "form": ImportUploadForm(kind=kind)}
@@ -177,7 +172,7 @@ def _check_format(request: HttpRequest, fmt: str) -> HttpResponse | None:
 
 
 def export_incidents(request: HttpRequest, fmt: str) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "export", Incident)
     if refused := _check_format(request, fmt):
         return refused
@@ -197,7 +192,7 @@ def export_incidents(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def export_memberships(request: HttpRequest, fmt: str) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "export", GroupMembership)
     if refused := _check_format(request, fmt):
         return refused

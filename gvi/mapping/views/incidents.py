@@ -17,19 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.models import Person
 from gvi import access
-from gvi.accounts.models import Staff
 from gvi.mapping import selectors, services
 from gvi.mapping.forms import IncidentFilterForm, IncidentForm, InvolvementForm, person_choice_ids
 from gvi.mapping.models import Group, Incident, IncidentInvolvement
-from gvi.pages import add_service_errors, audit_list, audit_shown_on, chosen_sort, paginate, versioned_edit
+from gvi.pages import add_service_errors, audit_list, audit_shown_on, chosen_sort, paginate, staff_of, versioned_edit
 
 PURPOSE = services.PURPOSE
 FILTER_KEYS = ("date_from", "date_to", "kind", "district", "gmi", "group")
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _incidents_crumb() -> tuple[str, str]:
@@ -67,7 +61,7 @@ def _incident_values(form: IncidentForm) -> tuple[list[Group], dict[str, Any]]:
 
 @require_GET
 def incident_list(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "view", Incident)
     sort = chosen_sort(request, selectors.INCIDENT_SORTS, "-date")
     filters = IncidentFilterForm(request.GET or None, user=user)
@@ -99,7 +93,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     incident = access.get_visible_or_404(user, Incident, pk, purpose=PURPOSE)
     can_change = access.can(user, "change", incident)
     involvements = list(selectors.incident_involvements(user=user, incident=incident))
@@ -120,7 +114,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def incident_create(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     access.require(user, "add", Incident)
     form = IncidentForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
@@ -138,7 +132,7 @@ def incident_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     incident = access.get_visible_or_404(user, Incident, pk, action="change", purpose=PURPOSE)
     conflict = None
     if request.method == "POST":
@@ -171,7 +165,7 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def involvement_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_of(request)
     incident = access.get_visible_or_404(user, Incident, pk, action="change", purpose=PURPOSE)
     form = InvolvementForm(request.POST or None, user=user)
     audit_shown_on(request, Person, person_choice_ids(form), on=incident, purpose=PURPOSE)
@@ -192,7 +186,7 @@ def involvement_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def involvement_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST removes the person's part (never anything else)."""
-    user = _staff(request)
+    user = staff_of(request)
     involvement = access.get_visible_or_404(user, IncidentInvolvement, pk, action="change", purpose=PURPOSE)
     incident = involvement.incident
     if request.method == "POST":
