@@ -1,1 +1,2 @@
-"""selectors of reports: filled in by its issue (see DESIGN.md for the app shape)."""
+"""selectors of reports: the reports' numbers are computed in reports/metrics.py (through access.countable, never
+rows), shown through reports/suppression.py and defined in reports/definitions.py."""
