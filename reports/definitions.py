@@ -210,7 +210,8 @@ DEFINITIONS: Final[Mapping[str, Definition]] = {
     ),
     # Responses after incidents (public statistics of the program's own work)
     "responses.opened": Definition(
-        _("Responses after incidents"), _("Responses after a shooting or an explosion opened in the period.")
+        _("Responses after incidents"),
+        _("Responses opened in the period after an incident (a shooting, an explosion or other grave violence)."),
     ),
     "responses.tasks": Definition(
         _("Response tasks"), _("The tasks of the responses opened in the period, whatever their state.")

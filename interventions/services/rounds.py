@@ -167,6 +167,8 @@ def round_end(
 ) -> EnforcementRound:
     """End an active round with its evaluation (once: a second submit is refused)."""
     access.require(actor, "change", round_)
+    # Locked first: an action added meanwhile (action_add locks the round too) cannot slip in after the check.
+    round_ = EnforcementRound.objects.select_for_update().get(pk=round_.pk)
     _require_active(round_)
     errors: dict[str, list[str]] = {}
     if not isinstance(ended_on, date) or not in_range(ended_on):
@@ -180,6 +182,9 @@ def round_end(
         errors["ended_on"] = [
             _("Actions are planned after this day: record their results or remove them before the round ends.")
         ]
+    elif round_.actions.filter(acted_on__gt=ended_on).exists():
+        # The reports count an action by its date and a round by its end: an action never falls after the end.
+        errors["ended_on"] = [_("The round has actions after this day: it ends on or after its last action.")]
     if not evaluation.strip():
         errors["evaluation"] = [_("Write what the round achieved.")]
     if errors:
@@ -335,6 +340,11 @@ def action_record_result(
             errors["acted_on"] = [_("An action of the round falls on or after the day it started.")]
         elif acted_on > timezone.localdate():
             errors["acted_on"] = [_("The date of the action cannot be in the future.")]
+        elif action.round.ended_on is not None and acted_on > action.round.ended_on:
+            errors["acted_on"] = [
+                _("The round ended on %(day)s: the action falls on or before that day.")
+                % {"day": action.round.ended_on.isoformat()}
+            ]
         changes["acted_on"] = acted_on
     elif status == EnforcementAction.Status.DONE and action.acted_on > timezone.localdate():
         errors["acted_on"] = [_("The date of the action cannot be in the future.")]
