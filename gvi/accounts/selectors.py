@@ -29,6 +29,14 @@ def other_agencies(*, program_id: int | None, excluding_agency_id: int | None) -
     return Agency.objects.filter(programs__id=program_id or 0).exclude(pk=excluding_agency_id or 0).order_by("name")
 
 
+def program_agencies(*, program_id: int | None, kinds: tuple[str, ...] = ()) -> QuerySet[Agency]:
+    """The agencies of a program, optionally of some kinds only, by kind and name."""
+    agencies = Agency.objects.filter(programs__id=program_id or 0)
+    if kinds:
+        agencies = agencies.filter(kind__in=kinds)
+    return agencies.order_by("kind", "name")
+
+
 def other_teams(*, program_id: int | None, excluding_agency_id: int | None) -> QuerySet[Team]:
     return (
         Team.objects.filter(agency__programs__id=program_id or 0)

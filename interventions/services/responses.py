@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from gvi import access
+from gvi.accounts import selectors as accounts_selectors
 from gvi.accounts.models import Agency, AgencyKind, Staff
 from gvi.accounts.selectors import program_staff
 from gvi.audit.models import AuditAction
@@ -83,7 +84,7 @@ STANDARD_ROUTINE: tuple[tuple[str, str, str, int], ...] = (
 
 def program_agencies(program_id: int | None) -> list[Agency]:
     """The agencies of a program (program structure): who may own a task."""
-    return list(Agency.objects.filter(programs__id=program_id or 0).order_by("kind", "name"))
+    return list(accounts_selectors.program_agencies(program_id=program_id))
 
 
 # --------------------------------------------------------------------------------------------------

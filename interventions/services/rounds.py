@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gvi import access
+from gvi.accounts import selectors as accounts_selectors
 from gvi.accounts.models import Agency, AgencyKind, Staff
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
@@ -40,9 +41,7 @@ OUTSIDE_BY_KIND: dict[str, str] = {
 
 def acting_agencies(actor: Staff) -> list[Agency]:
     """The agencies of the actor's program that may be asked to act (program structure, not case data)."""
-    return list(
-        Agency.objects.filter(programs__id=actor.program_id or 0, kind__in=ACTING_KINDS).order_by("kind", "name")
-    )
+    return list(accounts_selectors.program_agencies(program_id=actor.program_id, kinds=ACTING_KINDS))
 
 
 def _round_errors(values: dict[str, Any]) -> dict[str, list[str]]:
