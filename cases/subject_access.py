@@ -173,14 +173,14 @@ def render_json(export: SubjectAccessExport, items: Sequence[ReleasedItem], *, a
 
 def local_files_only() -> Any:
     """A WeasyPrint URL fetcher that refuses every URL but file: (no network, no redirects)."""
-    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+    from weasyprint.urls import URLFetcher
 
     return URLFetcher(allowed_protocols=("file",), allow_redirects=False)
 
 
 def render_pdf(export: SubjectAccessExport, items: Sequence[ReleasedItem], *, agency: str, person: Person) -> bytes:
     """The released items as a PDF (WeasyPrint). Nothing is fetched over the network: only file: URLs."""
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint import HTML
 
     html = render_to_string(
         "cases/subject_access/print.html",

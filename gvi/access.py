@@ -95,6 +95,9 @@ _RESPONSE = "interventions.incidentresponse"
 _TASK = "interventions.responsetask"
 _ROUTINE = "interventions.responsetemplateitem"
 _FEED = "interventions.calendarfeed"
+_REPORT = "reports.report"
+_INDICATOR = "reports.indicator"
+_REPORT_PLAN = "reports.reportplan"
 
 # Root objects: granted one by one. Child rows follow a parent: label -> (foreign key, parent label).
 ROOT_MODELS: Final[frozenset[str]] = frozenset(
@@ -137,7 +140,7 @@ CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {
     _SPEAKER: ("call_in", _CALLIN),
 }
 # Program-wide records (no object grants): visible in full to a role whose scope is `program`.
-PROGRAM_MODELS: Final[frozenset[str]] = frozenset({_AUDIT, _ROUTINE})
+PROGRAM_MODELS: Final[frozenset[str]] = frozenset({_AUDIT, _ROUTINE, _REPORT, _INDICATOR, _REPORT_PLAN})
 # One staff member's own rows (an inbox): every signed-in staff member sees and changes their own, nobody
 # else's. label -> the foreign key to the staff member.
 PERSONAL_MODELS: Final[Mapping[str, str]] = {_NOTIFICATION: "recipient", _FEED: "user"}
@@ -323,10 +326,19 @@ _COUNTS: Final[Mapping[str, Mapping[str, Scope]]] = {
     model: {"count": PROGRAM} for model in sorted(ROOT_MODELS | {_MEMBERSHIP, _CONTACT, _MEASURE})
 }
 
+# Reports (program-wide, aggregates only): the program lead orders them, enters the indicators and sets the
+# baseline; the police and exit coordinators read them. `change` on a report: retry a failed build, build again.
+_REPORTS_OWNER: Final[Mapping[str, Mapping[str, Scope]]] = {
+    _REPORT: {"view": PROGRAM, "add": PROGRAM, "change": PROGRAM},
+    _INDICATOR: {"view": PROGRAM, "add": PROGRAM, "change": PROGRAM, "delete": PROGRAM},
+    _REPORT_PLAN: {"view": PROGRAM, "change": PROGRAM},
+}
+_REPORTS_READER: Final[Mapping[str, Mapping[str, Scope]]] = {_REPORT: {"view": PROGRAM}}
+
 POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
     Role.POLICE_COORDINATOR: _with_merge(
         _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
-        {**_MAPPING_EDITOR, **_POLICE_INTERVENTIONS, **_POLICE_ENFORCEMENT},
+        {**_MAPPING_EDITOR, **_POLICE_INTERVENTIONS, **_POLICE_ENFORCEMENT, **_REPORTS_READER},
     ),
     Role.POLICE_ANALYST: _with_merge(
         _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
@@ -346,6 +358,7 @@ POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
             _CALLIN: {"view_schedule": AGENCY},
             _CUSTOM: dict(_DELIVERER),
             **_RESPONDER,
+            **_REPORTS_READER,
         },
     ),
     Role.PROBATION_OFFICER: {
@@ -359,13 +372,20 @@ POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
         _ACTION: {"view": AGENCY, "record_result": AGENCY},
         **_RESPONDER,
     },
-    Role.PROGRAM_LEAD: {**_COUNTS, _ROUTINE: dict(_ROUTINE_EDITOR)},
+    Role.PROGRAM_LEAD: {**_COUNTS, _ROUTINE: dict(_ROUTINE_EDITOR), **_REPORTS_OWNER},
     Role.AUDITOR: {
         _AUDIT: {"view": PROGRAM, "export": PROGRAM},
     },
     Role.ADMIN: {_ROUTINE: dict(_ROUTINE_EDITOR)},
     # Tasks: reminders read the program's open exit cases to notify their responsible workers.
-    Role.SYSTEM: {**_COUNTS, _EXIT_CASE: {**_COUNTS[_EXIT_CASE], "remind": PROGRAM}},
+    # Reports: the build task reads the plan and the indicators and writes the report.
+    Role.SYSTEM: {
+        **_COUNTS,
+        _EXIT_CASE: {**_COUNTS[_EXIT_CASE], "remind": PROGRAM},
+        _REPORT: {"view": PROGRAM, "change": PROGRAM},
+        _INDICATOR: {"view": PROGRAM},
+        _REPORT_PLAN: {"view": PROGRAM},
+    },
 }
 
 # Grants made when a record is created: to its creator, the creator's team and agency. Which of those

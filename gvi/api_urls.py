@@ -42,6 +42,7 @@ from outreach.api import (
     SupportMeasureViewSet,
     ThreatAssessmentViewSet,
 )
+from reports.api import IndicatorViewSet, ReportPlanView, ReportViewSet
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -76,6 +77,8 @@ router.register("incident-responses", IncidentResponseViewSet, basename="inciden
 router.register("response-tasks", ResponseTaskViewSet, basename="responsetask")
 router.register("response-routine", RoutineItemViewSet, basename="responsetemplateitem")
 router.register("calendar-events", CalendarEventViewSet, basename="calendarevent")
+router.register("reports", ReportViewSet, basename="report")
+router.register("report-indicators", IndicatorViewSet, basename="reportindicator")
 
 app_name = "api"
 
@@ -85,6 +88,7 @@ urlpatterns = [
     path("persons/<int:pk>/timeline/", PersonTimelineView.as_view(), name="person-timeline"),
     path("persons/<int:pk>/merge/", PersonMergeView.as_view(), name="person-merge"),
     path("caseload/", CaseloadView.as_view(), name="caseload"),
+    path("report-plan/", ReportPlanView.as_view(), name="report-plan"),
     path("", include(router.urls)),
     path("mapping/network/", NetworkView.as_view(), name="mapping-network"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -49,6 +49,7 @@ NAVIGATION = (
     NavItem("outreach:case-list", _("Exit cases"), "outreach.exitcase"),
     NavItem("outreach:referral-list", _("Referrals"), "outreach.referral"),
     NavItem("outreach:referral-sent", _("Our referrals"), "outreach.referral", "view_status"),
+    NavItem("reports:list", _("Reports"), "reports.report"),
     NavItem("audit:event-list", _("Audit trail"), "audit.auditevent"),
 )
 

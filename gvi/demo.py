@@ -263,6 +263,7 @@ def build_demo() -> dict[str, object]:
     named.update(build_exit_program(staff, named))
     named.update(build_interventions(staff, named))
     named.update(build_enforcement(staff, named))
+    named.update(build_reports(staff))
     return named
 
 
@@ -1050,4 +1051,86 @@ def build_enforcement(staff: dict[str, Staff], named: dict[str, object]) -> dict
             evaluation="Inga skjutningar med gruppen under de följande två månaderna.",
         )
     out["malmo_round_ended"] = ended
+    return out
+
+
+# --- Reports --------------------------------------------------------------------------------------
+
+
+def build_reports(staff: dict[str, Staff]) -> dict[str, object]:
+    """Each program's report plan (baseline 2019); Lena's quarterly report of the last finished quarter, built
+    (the demo's data reaches back over it, so it is never empty), and last year's yearly report, whose build
+    failed and waits for a retry; Maja's quarterly report for Örebro, built; indicators for goals 2 and 3 in
+    both programs, one quarter without the police hours (shown as missing). Built in-process; idempotent."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from reports import services
+    from reports.metrics import Period
+    from reports.models import Indicator, IndicatorKind, Report, ReportKind
+
+    lena, maja = staff["lena"], staff["maja"]
+    today = timezone.localdate()
+    quarter = services.last_finished_quarter(today)
+    out: dict[str, object] = {}
+    for lead, prefix in ((lena, "malmo"), (maja, "orebro")):
+        program = lead.program
+        assert program is not None
+        plan = services.plan_for(program)
+        if plan.baseline_year != 2019:
+            plan = services.change_plan(lead, plan, expected_version=plan.version, changes={"baseline_year": 2019})
+        out[f"{prefix}_plan"] = plan
+        periods = [quarter, quarter.previous(), quarter.previous().previous()]
+        for number, period in enumerate(periods):
+            if number == 1 and prefix == "malmo":
+                continue  # the police hours of that quarter are not in yet
+            existing = Indicator.objects.filter(
+                program=program, kind=IndicatorKind.POLICE_HOURS, period_first=period.first
+            ).first()
+            if existing is None:
+                existing = services.add_indicator(
+                    lead,
+                    {
+                        "kind": IndicatorKind.POLICE_HOURS,
+                        "period_first": period.first,
+                        "period_last": period.last,
+                        "value": Decimal(2400 - 150 * number),
+                        "source": "Polisregion Syd, utredningsstatistik",
+                        "source_date": min(today, period.last + timedelta(days=20)),
+                    },
+                )
+            if number == 0:
+                out[f"{prefix}_indicator"] = existing
+        if not Indicator.objects.filter(program=program, kind=IndicatorKind.SAFETY_SURVEY).exists():
+            year = Period.year(today.year - 1)
+            services.add_indicator(
+                lead,
+                {
+                    "kind": IndicatorKind.SAFETY_SURVEY,
+                    "period_first": year.first,
+                    "period_last": year.last,
+                    "value": Decimal("71.5"),
+                    "source": "Kommunens trygghetsmätning",
+                    "source_date": min(today, date(today.year, 3, 1)),
+                },
+            )
+        report = Report.objects.filter(program=program, kind=ReportKind.QUARTERLY, period_first=quarter.first).first()
+        if report is None:
+            report = services.order_report(
+                lead, kind=ReportKind.QUARTERLY, year=quarter.first.year, quarter=quarter.quarter_number, enqueue=False
+            )
+            report = services.build(report.pk)
+            if report is None or report.status != Report.Status.DONE:
+                raise RuntimeError(f"the demo's report did not build: {report.error if report else 'missing'}")
+        out[f"{prefix}_report"] = report
+    failed = Report.objects.filter(program=lena.program, kind=ReportKind.YEARLY).first()
+    if failed is None:
+        failed = services.order_report(lena, kind=ReportKind.YEARLY, year=today.year - 1, enqueue=False)
+        Report.objects.filter(pk=failed.pk).update(
+            status=Report.Status.FAILED, error="OperationalError: the database connection was lost", attempts=1
+        )
+        failed.refresh_from_db()
+    out["malmo_report_failed"] = failed
     return out

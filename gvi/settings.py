@@ -363,6 +363,9 @@ SPECTACULAR_SETTINGS = {
         "CustomNotificationOutcomeEnum": "interventions.models.CustomNotification.Outcome",
         "IncidentKindEnum": "gvi.mapping.models.IncidentKind",
         "EnforcementActionKindEnum": "interventions.models.EnforcementAction.Kind",
+        "ReportKindEnum": "reports.models.ReportKind",
+        "ReportStatusEnum": "reports.models.Report.Status",
+        "IndicatorKindEnum": "reports.models.IndicatorKind",
     },
 }
 API_TOKEN_LIFETIME = timedelta(days=env_int("API_TOKEN_DAYS", 30))
@@ -374,7 +377,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every layout step at INFO: a report build would fill the worker log.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # --- Program behaviour ----------------------------------------------------------------------

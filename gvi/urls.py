@@ -15,6 +15,7 @@ urlpatterns = [
     path("outreach/", include("outreach.urls")),
     path("interventions/", include("interventions.urls")),
     path("notifications/", include("gvi.notifications.urls")),
+    path("reports/", include("reports.urls")),
     path("api/", include("gvi.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,7 +22,7 @@ LETTER_LANGUAGE = "sv"
 
 def refusing_fetcher() -> Any:
     """A WeasyPrint URL fetcher that fetches nothing at all: no network, no files, no data: URLs."""
-    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+    from weasyprint.urls import URLFetcher
 
     class RefuseAll(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
@@ -45,7 +45,7 @@ def letter_context(invitation: CallInInvitation) -> dict[str, Any]:
 
 def render_letters(invitations: Sequence[CallInInvitation]) -> bytes:
     """One PDF with a page per invitation (each with its person, call-in and owner agency loaded)."""
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint import HTML
 
     with translation.override(LETTER_LANGUAGE):
         html = render_to_string(LETTER_TEMPLATE, {"letters": [letter_context(i) for i in invitations]})

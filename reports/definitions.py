@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrOrPromise
 
 from reports.suppression import MISSING_MARK, PRIMARY_MARK, WITHHELD_MARK
@@ -39,15 +40,14 @@ DEFINITIONS: Final[Mapping[str, Definition]] = {
             "as recorded by the police."
         ),
     ),
-    "incidents.shootings": Definition(_("Shootings"), _("Incidents of the kind shooting that occurred in the period.")),
-    "incidents.explosions": Definition(
-        _("Explosions"), _("Incidents of the kind explosion that occurred in the period.")
-    ),
+    "incidents.shootings": Definition(_("Shootings"), _("Shootings that occurred in the period.")),
+    "incidents.explosions": Definition(_("Explosions"), _("Explosions and blasts that occurred in the period.")),
     "incidents.other": Definition(
-        _("Other grave violence"), _("Incidents of the kind other grave violence that occurred in the period.")
+        _("Other grave violence"),
+        _("Other grave violence (neither a shooting nor an explosion) that occurred in the period."),
     ),
-    "incidents.killed": Definition(_("Killed"), _("Persons killed in the incidents that occurred in the period.")),
-    "incidents.injured": Definition(_("Injured"), _("Persons injured in the incidents that occurred in the period.")),
+    "incidents.killed": Definition(_("Killed"), _("People killed in the incidents of the period.")),
+    "incidents.injured": Definition(_("Injured"), _("People injured in the incidents of the period.")),
     "incidents.gmi_share": Definition(
         _("Share GMI"),
         _(
@@ -56,9 +56,9 @@ DEFINITIONS: Final[Mapping[str, Definition]] = {
         ),
     ),
     # Call-ins
-    "callins.held": Definition(_("Call-ins held"), _("Call-ins marked held whose date falls in the period.")),
+    "callins.held": Definition(_("Call-ins held"), _("Call-ins held on a day in the period.")),
     "callins.invited": Definition(
-        _("Invited"),
+        pgettext_lazy("metric: persons invited to call-ins", "Invited"),
         _("Invitations to the call-ins held in the period, one per person and call-in. A count of persons."),
     ),
     "callins.attended": Definition(
@@ -91,7 +91,7 @@ DEFINITIONS: Final[Mapping[str, Definition]] = {
     ),
     "notifications.refused": Definition(
         _("Refused"),
-        _("Custom notifications the person refused to receive, recorded in the period. A count of persons."),
+        _("Custom notifications recorded in the period as refused by the person. A count of persons."),
     ),
     "notifications.reached": Definition(
         _("Unique persons reached"),
@@ -168,8 +168,8 @@ DEFINITIONS: Final[Mapping[str, Definition]] = {
     "exit.relocations": Definition(
         _("Relocations"),
         _(
-            "Relocations (support measures of the kind relocation) with a moving date in the period, for the person "
-            "or for a relative; a cancelled relocation does not count. A count of persons."
+            "Relocations of a person in the exit program, or of a relative, with a moving date in the period; a "
+            "cancelled relocation does not count. A count of persons."
         ),
     ),
     "exit.contacts": Definition(
@@ -241,8 +241,8 @@ DEFINITIONS: Final[Mapping[str, Definition]] = {
 LEGEND: Final[Mapping[str, StrOrPromise]] = {
     PRIMARY_MARK: _("1 to 4 persons: small numbers are not shown, so that nobody can be singled out."),
     WITHHELD_MARK: _(
-        "Withheld so that a number shown as <5 cannot be worked out from a total, a sum or a change; also a "
-        "median over fewer than 5 persons."
+        "Withheld so that a number shown as <5 cannot be worked out from a total, a sum, a change or the "
+        "quarterly reports; also a median over fewer than 5 persons."
     ),
     MISSING_MARK: _("No value: a share or a median of nothing."),
 }

@@ -140,6 +140,10 @@ class Period:
         years = year - self.first.year
         return Period.between(_shift_years(self.first, years), _shift_years(self.last, years))
 
+    def quarters(self) -> tuple[Period, ...]:
+        """The four quarters of a calendar year; () for any other period."""
+        return tuple(Period.quarter(self.first.year, q) for q in (1, 2, 3, 4)) if self.is_year else ()
+
     def datetimes(self, field: str) -> dict[str, datetime]:
         """Filter arguments for a datetime field within the period."""
         return {f"{field}__gte": self.starts_at, f"{field}__lt": self.ends_before}
@@ -222,6 +226,13 @@ ROWS: Final[Mapping[str, tuple[str, ...]]] = {
 }
 
 
+# A count of distinct persons and the counts it can be no larger than (a person notified twice counts once): a
+# reader knows `reached <= delivered + refused`, so a suppressed outcome must not stand beside a shown reach.
+AT_MOST: Final[Mapping[str, tuple[str, ...]]] = {
+    "notifications.reached": ("notifications.delivered", "notifications.refused"),
+}
+
+
 @dataclass(frozen=True)
 class Flow:
     """A stock and what moved it: `opening + inflow - outflow = closing`. The opening and the closing are the
@@ -236,6 +247,17 @@ class Flow:
 FLOWS: Final[tuple[Flow, ...]] = (
     Flow(opening="exit.active_at_start", inflow="exit.intakes", outflow="exit.closed", closing="exit.active"),
 )
+
+
+# Counts of persons whose value over a year is the sum of its four quarters' values: all but the stocks (the
+# open exit cases at a day) and the counts of distinct persons, which a year counts once however many quarters
+# they appear in. A report for a year suppresses against its quarters' reports (suppression.withheld_by_quarters).
+_NOT_SUMMED: Final = {"exit.active_at_start", "exit.active", "notifications.reached"}
+SUMS_OVER_QUARTERS: Final[frozenset[str]] = frozenset(
+    key for key, kind in METRIC_KINDS.items() if kind == PERSONS and key not in _NOT_SUMMED
+)
+# ... and those a year's value is at most the sum of (a person reached in two quarters counts once in the year).
+AT_MOST_SUM_OF_QUARTERS: Final[frozenset[str]] = frozenset({"notifications.reached"})
 
 
 @dataclass(frozen=True)
@@ -487,6 +509,10 @@ class Comparison:
     current: Metric
     previous: Metric
     baseline: Metric
+    # For a calendar year, the metric in each of the year's quarters (and so of the previous and baseline year).
+    current_quarters: tuple[Metric, ...] = ()
+    previous_quarters: tuple[Metric, ...] = ()
+    baseline_quarters: tuple[Metric, ...] = ()
 
     @property
     def value(self) -> Number:
@@ -510,11 +536,21 @@ class Comparison:
 
 
 def compare(user: Staff, period: Period, baseline_year: int) -> list[Comparison]:
-    """Every metric of the period beside the previous period and the same period of the baseline year."""
-    current = compute(user, period)
-    previous = compute(user, period.previous())
-    baseline = compute(user, period.same_in(baseline_year))
+    """Every metric of the period beside the previous period and the same period of the baseline year; for a
+    calendar year also each year's quarters, which suppression must take into account."""
+    periods = {"current": period, "previous": period.previous(), "baseline": period.same_in(baseline_year)}
+    computed = {column: compute(user, p) for column, p in periods.items()}
+    quarters = {column: [compute(user, q) for q in p.quarters()] for column, p in periods.items()}
     return [
-        Comparison(key=key, kind=kind, current=current[key], previous=previous[key], baseline=baseline[key])
+        Comparison(
+            key=key,
+            kind=kind,
+            current=computed["current"][key],
+            previous=computed["previous"][key],
+            baseline=computed["baseline"][key],
+            current_quarters=tuple(q[key] for q in quarters["current"]),
+            previous_quarters=tuple(q[key] for q in quarters["previous"]),
+            baseline_quarters=tuple(q[key] for q in quarters["baseline"]),
+        )
         for key, kind in METRIC_KINDS.items()
     ]

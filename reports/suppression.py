@@ -11,27 +11,50 @@ What a reader sees in a cell:
 
 The reader is assumed to know every number shown, every sum that holds between the cells (metrics.ROWS: a total
 and its parts; metrics.FLOWS: open cases at the start + intakes - closed = open at the end, whose ends are
-published in the previous and the next report anyway), that "<5" means 1 to 4, and how this module picks the
-cells it withholds (a part withheld to protect another holds at least 5). A table is safe when every suppressed
-cell can still take at least two values.
+published in the previous and the next report anyway; a year's counts as the sums of its quarters', published in
+the quarterly reports), that "<5" means 1 to 4, and this module. So which cells are withheld depends only on
+which counts are 0, under 5, or 5 and more, never on the values hidden: a rule that looked at them (say,
+"withhold the total only when the two '<5' below it would otherwise be 4 and 4") would tell the reader the
+values by its choice. The rules (suppress) are:
 
-The audit takes one sum at a time, each cell's possible values an interval; the values one cell can take
-under one sum are then exact. A flow shares one cell with a row (the closed cases), so the row is audited first
-and narrows that cell for the flow. Not audited here: sums across reports beyond a flow's two ends (a year is
-the sum of its four quarters); a report that shows a year beside its quarters must audit that sum too.
+- a total "<5" (or withheld for another reason) withholds all its parts; a total above a suppressed part is
+  withheld;
+- when any cell of a flow, or of its outflow's row, is suppressed, the inflow and the outflow are withheld;
+- a count of distinct persons is withheld when a count it cannot exceed is suppressed (metrics.AT_MOST);
+- a year's count that sums its quarters' (or is at most their sum) is withheld when that count is suppressed in
+  any quarter.
+
+Then one rule looks at values, and only to withhold more: a count that differs by 1 to 4 from a number already
+published for the same period (an earlier edition, another report's previous or baseline column, a year's
+quarters as last published) is withheld (revised), since records entered late would otherwise be given away by a
+subtraction. The reader learns from it only that the difference lies between 1 and 4.
+
+Every suppressed cell then keeps at least two possible values (tests/reports: a reader who knows this method,
+over every value the hidden cells could take). On-demand reports are for quarters and years only: two
+overlapping spans of days would give away the persons of the days between them by a subtraction.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum, auto
 from typing import Final
 
 from django.utils.formats import number_format
 
-from reports.metrics import FLOWS, ROWS, Comparison, Flow, Kind, Metric, Number
+from reports.metrics import (
+    AT_MOST,
+    AT_MOST_SUM_OF_QUARTERS,
+    FLOWS,
+    ROWS,
+    SUMS_OVER_QUARTERS,
+    Comparison,
+    Flow,
+    Kind,
+    Metric,
+    Number,
+)
 
 THRESHOLD: Final = 5  # counts from 1 to THRESHOLD - 1 are suppressed
 PRIMARY_MARK: Final = "<5"
@@ -41,10 +64,17 @@ MISSING_MARK: Final = ".."
 
 @dataclass(frozen=True)
 class Cell:
-    """What a report shows for one value, and whether that is less than the value itself."""
+    """What a report shows for one value, and whether that is less than the value itself. `number`: the value
+    shown (None when suppressed or missing), kept so that a stored report can be written in another language."""
 
     text: str
     suppressed: bool = False
+    number: int | float | None = field(default=None, compare=False)
+
+    @property
+    def stored(self) -> int | float | str:
+        """The cell as a report stores it (reports.models.Report.results): the number, or the mark."""
+        return self.text if self.number is None else self.number
 
 
 class How(Enum):
@@ -52,125 +82,100 @@ class How(Enum):
 
     SHOWN = auto()  # the number: exactly it
     SMALL = auto()  # "<5": 1 to 4
-    PROTECTING = auto()  # "x", withheld to protect another cell: a count of 5 or more
+    PROTECTING = auto()  # "x", a total withheld because a part of it is suppressed: 0 or 5 and more
     WITHHELD = auto()  # "x", withheld whatever its value: 0 or more
-
-
-def _bounds(value: int, how: How) -> tuple[float, float]:
-    """The values a reader can tell a count lies within."""
-    return {
-        How.SHOWN: (value, value),
-        How.SMALL: (1, THRESHOLD - 1),
-        How.PROTECTING: (THRESHOLD, math.inf),
-        How.WITHHELD: (0, math.inf),
-    }[how]
-
-
-def _ranges(terms: Sequence[tuple[int, float, float]]) -> list[tuple[float, float]]:
-    """Given one sum `sign_1*x_1 + sign_2*x_2 + ... = 0` and for each term (sign, low, high), the values each x
-    can take when the others lie within theirs (exact for integers: every sum in between is reachable)."""
-    spans = [(low, high) if sign > 0 else (-high, -low) for sign, low, high in terms]
-    ranges = []
-    for i, (sign, low, high) in enumerate(terms):
-        others_low = sum(span[0] for j, span in enumerate(spans) if j != i)
-        others_high = sum(span[1] for j, span in enumerate(spans) if j != i)
-        # sign * x = -(the others)
-        can_low, can_high = (-others_high, -others_low) if sign > 0 else (others_low, others_high)
-        ranges.append((max(low, can_low), min(high, can_high)))
-    return ranges
-
-
-Terms = Sequence[tuple[str, int]]  # the cells of one sum, each with its sign
-
-
-def _terms(
-    keys: Terms, values: Mapping[str, int], hows: Mapping[str, How], narrowed: Mapping[str, tuple[float, float]]
-) -> list[tuple[int, float, float]]:
-    return [(sign, *narrowed.get(key, _bounds(values[key], hows[key]))) for key, sign in keys]
-
-
-def _safe(
-    keys: Terms,
-    values: Mapping[str, int],
-    hows: Mapping[str, How],
-    narrowed: Mapping[str, tuple[float, float]] | None = None,
-) -> bool:
-    """Whether every suppressed cell of one sum keeps two or more possible values. `narrowed`: a cell's bounds as
-    narrowed by another sum it is part of."""
-    terms = _terms(keys, values, hows, narrowed or {})
-    return all(
-        high > low for (key, _sign), (low, high) in zip(keys, _ranges(terms), strict=True) if hows[key] != How.SHOWN
-    )
 
 
 def primary(value: int) -> How:
     return How.SMALL if 0 < value < THRESHOLD else How.SHOWN
 
 
-def _row_keys(total: str, parts: Sequence[str]) -> Terms:
-    return [*((part, 1) for part in parts), (total, -1)]
+def _withhold(hows: dict[str, How], keys: Iterable[str]) -> bool:
+    """Mark `keys` withheld whatever their value; whether anything changed."""
+    changed = False
+    for key in keys:
+        if hows[key] != How.WITHHELD:
+            hows[key], changed = How.WITHHELD, True
+    return changed
 
 
-def protect_row(values: Mapping[str, int], hows: dict[str, How], total: str, parts: Sequence[str]) -> None:
-    """Secondary suppression of a total and its parts (changes `hows`). Withhold the smallest parts of 5 or more
-    until no suppressed cell can be worked out; if no choice of parts does it, withhold the total instead; if
-    the total is itself under 5, withhold every part."""
-    keys = _row_keys(total, parts)
-    if _safe(keys, values, hows):
-        return
-    candidates = sorted((p for p in parts if hows[p] == How.SHOWN and values[p] >= THRESHOLD), key=values.__getitem__)
-    chosen: list[str] = []
-    while candidates:
-        for candidate in candidates:
-            hows[candidate] = How.PROTECTING
-            if _safe(keys, values, hows):
-                return
-            hows[candidate] = How.SHOWN
-        chosen.append(candidates.pop(0))
-        hows[chosen[-1]] = How.PROTECTING
-    for part in chosen:
-        hows[part] = How.SHOWN
-    if hows[total] == How.SHOWN:
-        # A shown total is 5 or more and some part is under 5: withholding the total always protects the row.
+def protect_row(hows: dict[str, How], total: str, parts: Sequence[str]) -> bool:
+    """Secondary suppression of a total and its parts (changes `hows`; whether anything changed).
+
+    A total that is suppressed for its own sake (under 5, or withheld by another sum) takes every part with it:
+    under a total "<5" four "<5" parts could only be 1 each, and shown parts would give a withheld total away.
+    Otherwise a total above a suppressed part is withheld: a reader then knows the suppressed parts only as
+    making the total 5 or more, which leaves every "<5" at least two values (1 to 4)."""
+    if hows[total] in (How.SMALL, How.WITHHELD):
+        return _withhold(hows, parts)
+    if hows[total] == How.SHOWN and any(hows[part] != How.SHOWN for part in parts):
         hows[total] = How.PROTECTING
-        return
-    for part in parts:
-        hows[part] = How.WITHHELD
+        return True
+    return False
 
 
-def protect_flow(values: Mapping[str, int], hows: dict[str, How], flow: Flow) -> None:
-    """Secondary suppression of `opening + inflow - outflow = closing` (changes `hows`). The two ends are
-    published in the neighbouring reports, so only the inflow can be withheld, and if that is not enough the
-    outflow with its whole row."""
-    keys = [(flow.opening, 1), (flow.inflow, 1), (flow.outflow, -1), (flow.closing, -1)]
+def protect_flow(hows: dict[str, How], flow: Flow) -> bool:
+    """Secondary suppression of `opening + inflow - outflow = closing` (changes `hows`; whether anything
+    changed). The two ends are published in the neighbouring reports, so the difference inflow - outflow is
+    known: when any cell of the flow, or of the outflow's row, is suppressed, the inflow and the outflow are both
+    withheld (and with the outflow its row), so that neither can be worked out from the other."""
+    cells = (flow.opening, flow.inflow, flow.outflow, flow.closing, *ROWS.get(flow.outflow, ()))
+    if all(hows[key] == How.SHOWN for key in cells):
+        return False
+    return _withhold(hows, (flow.inflow, flow.outflow))
 
-    def outflow_bounds() -> dict[str, tuple[float, float]]:
-        parts = ROWS.get(flow.outflow)
-        if parts is None:
-            return {}
-        return {flow.outflow: _ranges(_terms(_row_keys(flow.outflow, parts), values, hows, {}))[-1]}
 
-    if _safe(keys, values, hows, outflow_bounds()):
-        return
-    hows[flow.inflow] = How.WITHHELD
-    if _safe(keys, values, hows, outflow_bounds()):
-        return
-    for key in (flow.outflow, *ROWS.get(flow.outflow, ())):
-        hows[key] = How.WITHHELD
+def protect_bound(hows: dict[str, How], count: str, bounds: Sequence[str]) -> bool:
+    """A count no larger than the sum of `bounds` (metrics.AT_MOST) is withheld when one of them is suppressed:
+    a shown reach of 14 beside 10 delivered and a "<5" refused would pin the refused at 4 or more."""
+    if hows[count] == How.WITHHELD or all(hows[key] == How.SHOWN for key in bounds):
+        return False
+    return _withhold(hows, (count,))
+
+
+def suppress(values: Mapping[str, int], withheld: Iterable[str] = ()) -> dict[str, How]:
+    """How each count of persons in `values` is shown: primary suppression, the cells `withheld` from outside
+    (e.g. a year's cells whose quarter was suppressed in its own report), then secondary suppression over every
+    row and flow among them until nothing changes.
+
+    Which cells are withheld depends only on which cells are 0, under 5, or 5 and more — never on the values
+    of those withheld — so a reader who knows this method learns nothing more from the choice."""
+    hows = {key: primary(value) for key, value in values.items()}
+    _withhold(hows, (key for key in withheld if key in hows))
+    rows = [(total, parts) for total, parts in ROWS.items() if total in hows and all(p in hows for p in parts)]
+    flows = [f for f in FLOWS if all(k in hows for k in (f.opening, f.inflow, f.outflow, f.closing))]
+    bounded = [(count, bounds) for count, bounds in AT_MOST.items() if count in hows and all(b in hows for b in bounds)]
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in rows:
+            changed |= protect_row(hows, total, parts)
+        for flow in flows:
+            changed |= protect_flow(hows, flow)
+        for count, bounds in bounded:
+            changed |= protect_bound(hows, count, bounds)
+    return hows
 
 
 # --------------------------------------------------------------------------------------------------
 # Display
 
 
-def _number(value: int | float, *, signed: bool = False) -> str:
+def number_text(value: int | float, *, signed: bool = False) -> str:
     text = number_format(value, decimal_pos=1 if isinstance(value, float) else None, force_grouping=True)
     return f"+{text}" if signed and value > 0 else text
 
 
+def stored_text(stored: int | float | str | None, *, signed: bool = False) -> str:
+    """A stored cell (Cell.stored) written out in the active language."""
+    if stored is None:
+        return MISSING_MARK
+    return stored if isinstance(stored, str) else number_text(stored, signed=signed)
+
+
 def cell_for(value: int, how: How) -> Cell:
     if how == How.SHOWN:
-        return Cell(_number(value))
+        return Cell(number_text(value), number=value)
     return Cell(PRIMARY_MARK if how == How.SMALL else WITHHELD_MARK, suppressed=True)
 
 
@@ -181,7 +186,7 @@ def count_cell(value: int) -> Cell:
 
 def public_cell(value: Number) -> Cell:
     """A public statistic: never suppressed."""
-    return Cell(MISSING_MARK) if value is None else Cell(_number(value))
+    return Cell(MISSING_MARK) if value is None else Cell(number_text(value), number=value)
 
 
 def statistic_cell(value: float | None, base: int) -> Cell:
@@ -196,7 +201,7 @@ def change_cell(value: Number, now: Cell, then: Cell) -> Cell:
     and the other value give it away."""
     if now.suppressed or then.suppressed:
         return Cell(WITHHELD_MARK, suppressed=True)
-    return Cell(MISSING_MARK) if value is None else Cell(_number(value, signed=True))
+    return Cell(MISSING_MARK) if value is None else Cell(number_text(value, signed=True), number=value)
 
 
 @dataclass(frozen=True)
@@ -209,31 +214,47 @@ def row_cells(parts: Mapping[str, int], total: int) -> Row:
     """A row of counts of persons and the total they add up to, with primary and secondary suppression."""
     if sum(parts.values()) != total:
         raise ValueError("the parts of a row add up to its total")
-    values = {**parts, "": total}
-    hows = {key: primary(value) for key, value in values.items()}
-    protect_row(values, hows, "", list(parts))
+    hows = {key: primary(value) for key, value in parts.items()} | {"": primary(total)}
+    protect_row(hows, "", list(parts))
     return Row(parts={key: cell_for(parts[key], hows[key]) for key in parts}, total=cell_for(total, hows[""]))
 
 
-def shown(metrics: Mapping[str, Metric]) -> dict[str, Cell]:
+def _counts(metrics: Mapping[str, Metric]) -> dict[str, int]:
+    """The counts of persons among `metrics` (not public statistics, not medians or shares)."""
+    return {
+        key: int(metric.value or 0)
+        for key, metric in metrics.items()
+        if metric.kind == Kind.PERSONS and metric.base is None
+    }
+
+
+def withheld_by_quarters(quarters: Sequence[Mapping[str, Metric]]) -> set[str]:
+    """The counts of a year to withhold because they are the sum of its quarters' (or at most that sum) and some
+    quarter's count is suppressed in that quarter's own report (else the year less the shown quarters gives it
+    away, or bounds it)."""
+    summed = SUMS_OVER_QUARTERS | AT_MOST_SUM_OF_QUARTERS
+    withheld: set[str] = set()
+    for quarter in quarters:
+        hows = suppress(_counts(quarter))
+        withheld |= {key for key, how in hows.items() if how != How.SHOWN and key in summed}
+    return withheld
+
+
+def shown(
+    metrics: Mapping[str, Metric], quarters: Sequence[Mapping[str, Metric]] = (), withheld: Iterable[str] = ()
+) -> dict[str, Cell]:
     """The cells of one period's metrics (metrics.compute): public ones as they are, counts of persons with
-    primary suppression, then secondary suppression over every row and flow among them."""
+    primary suppression, then secondary suppression over every row and flow among them. For a calendar year,
+    `quarters` are its four quarters' metrics, published in their own reports (see withheld_by_quarters).
+    `withheld`: counts to withhold for reasons from outside the table (see revised)."""
     cells: dict[str, Cell] = {}
-    values: dict[str, int] = {}
     for key, metric in metrics.items():
         if metric.kind == Kind.PUBLIC:
             cells[key] = public_cell(metric.value)
         elif metric.base is not None:
             cells[key] = statistic_cell(None if metric.value is None else float(metric.value), metric.base)
-        else:
-            values[key] = int(metric.value or 0)
-    hows = {key: primary(value) for key, value in values.items()}
-    for total, parts in ROWS.items():
-        if total in values and all(part in values for part in parts):
-            protect_row(values, hows, total, parts)
-    for flow in FLOWS:
-        if all(key in values for key in (flow.opening, flow.inflow, flow.outflow, flow.closing)):
-            protect_flow(values, hows, flow)
+    values = _counts(metrics)
+    hows = suppress(values, {*withheld_by_quarters(quarters), *withheld})
     cells.update({key: cell_for(value, hows[key]) for key, value in values.items()})
     return {key: cells[key] for key in metrics}
 
@@ -251,12 +272,33 @@ class ShownComparison:
     change_baseline_percent: Cell
 
 
-def shown_comparisons(comparisons: Sequence[Comparison]) -> list[ShownComparison]:
+def revised(metrics: Mapping[str, Metric], published: Mapping[str, Collection[int | float]]) -> set[str]:
+    """The counts of persons that differ by 1 to 4 from a number already published for the same period (an
+    earlier edition, or another report's previous or baseline column): records entered late, back-dated into
+    the period, would otherwise be given away by a subtraction. `published`: key -> the numbers shown."""
+    return {
+        key
+        for key, value in _counts(metrics).items()
+        if any(0 < abs(value - number) < THRESHOLD for number in published.get(key, ()))
+    }
+
+
+def shown_comparisons(
+    comparisons: Sequence[Comparison], published: Mapping[str, Mapping[str, Collection[int | float]]] | None = None
+) -> list[ShownComparison]:
     """The cells of metrics.compare: each period suppressed as a report of its own, and each change withheld
-    when it involves a suppressed cell."""
-    now = shown({c.key: c.current for c in comparisons})
-    previous = shown({c.key: c.previous for c in comparisons})
-    baseline = shown({c.key: c.baseline for c in comparisons})
+    when it involves a suppressed cell. `published`: for each column ("current", "previous", "baseline"), the
+    numbers already published for its period, by key (see revised)."""
+
+    def period(column: str) -> dict[str, Cell]:
+        metrics = {c.key: getattr(c, column) for c in comparisons}
+        withheld = revised(metrics, (published or {}).get(column, {}))
+        if not all(getattr(c, f"{column}_quarters") for c in comparisons):
+            return shown(metrics, withheld=withheld)
+        quarters = [{c.key: getattr(c, f"{column}_quarters")[i] for c in comparisons} for i in range(4)]
+        return shown(metrics, quarters, withheld=withheld)
+
+    now, previous, baseline = period("current"), period("previous"), period("baseline")
     rows = []
     for c in comparisons:
         key, versus_previous, versus_baseline = c.key, c.versus_previous, c.versus_baseline

@@ -31,6 +31,8 @@ import tests.outreach.matrix_api
 import tests.outreach.matrix_caseload
 import tests.outreach.matrix_cases
 import tests.outreach.matrix_referrals
+import tests.reports.matrix_api
+import tests.reports.matrix_pages
 from gvi.accounts.services import api_token_issue
 from gvi.audit.models import AuditAction, AuditEvent
 from gvi.demo import PERSONA_NAMES
@@ -71,6 +73,8 @@ def test_out_of_scope_objects_exist(scope: dict[str, Any]) -> None:
         *tests.outreach.matrix_caseload.SUBJECTS,
         *tests.outreach.matrix_cases.SUBJECTS,
         *tests.outreach.matrix_referrals.SUBJECTS,
+        *tests.reports.matrix_api.SUBJECTS,
+        *tests.reports.matrix_pages.SUBJECTS,
         "petra_token",
     ):
         obj = scope[name]

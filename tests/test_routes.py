@@ -33,7 +33,9 @@ import tests.interventions.matrix_rounds
 import tests.outreach.matrix_api
 import tests.outreach.matrix_caseload
 import tests.outreach.matrix_cases
-import tests.outreach.matrix_referrals  # noqa: F401
+import tests.outreach.matrix_referrals
+import tests.reports.matrix_api
+import tests.reports.matrix_pages  # noqa: F401
 from tests.matrix import COVERED_ELSEWHERE, COVERED_PREFIXES, PUBLIC_ROUTES, ROWS
 
 

@@ -62,7 +62,12 @@ def expiring(world: dict[str, Any]) -> dict[str, Share]:
 
 
 def _task_events(program: Program) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action=AuditAction.TASK, program_id=program.pk).order_by("id"))
+    """The tidy task's runs (other tasks, e.g. the demo's report builds, are audited as tasks too)."""
+    return list(
+        AuditEvent.objects.filter(
+            action=AuditAction.TASK, program_id=program.pk, purpose="tidy expired shares"
+        ).order_by("id")
+    )
 
 
 def _ended_by_task(share: Share) -> int:

@@ -18,7 +18,7 @@ from gvi.tasks import enqueue, health_check
 
 
 def _task_events(program_id: int) -> int:
-    return AuditEvent.objects.filter(action=AuditAction.TASK, program_id=program_id).count()
+    return AuditEvent.objects.filter(action=AuditAction.TASK, program_id=program_id, purpose="health check").count()
 
 
 def test_settings_are_safe_for_workers() -> None:
@@ -37,7 +37,7 @@ def test_task_runs_in_process_after_commit_and_acts_as_system(
         assert _task_events(program.pk) == 0
     assert len(callbacks) == 1
     callbacks[0]()
-    event = AuditEvent.objects.get(action=AuditAction.TASK, program_id=program.pk)
+    event = AuditEvent.objects.get(action=AuditAction.TASK, program_id=program.pk, purpose="health check")
     assert event.actor_username == f"system-{program.slug}"
 
 

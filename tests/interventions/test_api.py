@@ -28,7 +28,7 @@ from interventions import services
 from interventions.models import CallIn, CallInInvitation, CustomNotification, Speaker
 from outreach.models import Referral
 from outreach.services.referrals import gate_message
-from tests.conftest import max_queries
+from tests.conftest import api_list_counts
 
 ClientFor = Callable[[str], Client]
 JSON = "application/json"
@@ -694,15 +694,7 @@ LISTS = [
 
 
 def _counts(world: dict[str, Any], as_user: ClientFor) -> dict[str, tuple[int, int]]:
-    found = {}
-    for name, url in LISTS:
-        client = as_user(name)
-        client.get(url)  # warm caches (sessions, permission ids)
-        with max_queries(QUERY_LIMIT) as captured:
-            response = client.get(url)
-        assert response.status_code == 200
-        found[f"{name} {url}"] = (len(captured.captured_queries), len(response.json()["results"]))
-    return found
+    return api_list_counts(as_user, LISTS, QUERY_LIMIT)
 
 
 def test_list_queries_do_not_grow_with_the_data(world: dict[str, Any], as_user: ClientFor) -> None:

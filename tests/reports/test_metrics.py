@@ -588,7 +588,9 @@ def test_the_rows_add_up_and_the_exit_cases_flow(scenario: dict[str, Any]) -> No
 def test_persons_counts_are_suppressed_in_the_quarters_comparison(scenario: dict[str, Any]) -> None:
     cells = {c.key: c for c in shown_comparisons(compare(scenario["lena"], QUARTER, BASELINE_YEAR))}
     attended = cells["callins.attended"]
-    assert (attended.value.text, attended.previous.text, attended.baseline.text) == ("<5", "<5", "<5")
+    assert attended.value.text == "<5"
+    # Earlier, the invited were under 5 too, and a total "<5" withholds its parts.
+    assert (attended.previous.text, attended.baseline.text) == ("x", "x")
     assert attended.change_previous.suppressed
     assert attended.change_baseline_percent.suppressed
     # Public statistics are shown as they are, changes included.

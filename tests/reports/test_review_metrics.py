@@ -57,17 +57,6 @@ def what_a_reader_who_knows_the_method_can_tell(parts: Mapping[str, int], total:
     return possible
 
 
-KNOWN_DEFECT = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Open defect, for the session that builds the reports on this layer: suppression.protect_row chooses the"
-        " cell to withhold from values it then hides, so a reader who knows the method can recompute a '<5' cell."
-        " Remove this mark when the choice depends only on what stays shown."
-    ),
-)
-
-
-@KNOWN_DEFECT
 @pytest.mark.parametrize(
     ("parts", "total", "worked_out"),
     [
@@ -85,7 +74,7 @@ KNOWN_DEFECT = pytest.mark.xfail(
 def test_the_way_cells_are_chosen_does_not_give_a_small_cell_away(
     parts: dict[str, int], total: int, worked_out: dict[str, int]
 ) -> None:
-    """Defect (reports/suppression.py protect_row, lines 114-140): the cells withheld beside a "<5" are chosen by
+    """Was a defect until issue 12 (reports/suppression.py protect_row): the cells withheld beside a "<5" are chosen by
     the hidden values themselves — the smallest part of 5 or more that makes the row safe *for the actual "<5"
     value*, else the total — and the module documents that the reader knows this. Whether a part or the total
     is withheld, and which part, then tells the "<5": 4 + 4 under a withheld total, "<5" beside a shown 5 under a
@@ -104,9 +93,8 @@ def _metrics(numbers: Mapping[str, int]) -> dict[str, Metric]:
     return {key: Metric(key=key, kind=METRIC_KINDS[key], value=value) for key, value in numbers.items()}
 
 
-@KNOWN_DEFECT
 def test_two_small_referral_sources_under_a_withheld_total_are_not_given_away() -> None:
-    """Defect (the same cause, through reports/suppression.py shown() on a real row): 4 referrals from the
+    """Was a defect until issue 12 (the same cause, through suppression.shown() on a real row): 4 referrals from the
     police and 4 from Kriminalvården, none from elsewhere, in a quarter. The row shows "<5", "<5", four 0s and
     withholds the total ("x", at least 5). Two "<5" that make 5 or more could be 1+4, 2+3, ... — but the method
     withholds that total only when showing it would pin the two down, which for two "<5" happens only at 8:

@@ -9,6 +9,7 @@ it is 0 or at least 5. Each suppressed cell must keep two or more possible value
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -22,6 +23,7 @@ from reports.suppression import (
     PRIMARY_MARK,
     WITHHELD_MARK,
     Cell,
+    cell_for,
     change_cell,
     count_cell,
     public_cell,
@@ -29,6 +31,8 @@ from reports.suppression import (
     shown,
     shown_comparisons,
     statistic_cell,
+    suppress,
+    withheld_by_quarters,
 )
 
 
@@ -85,23 +89,23 @@ def test_a_change_that_involves_a_suppressed_cell_is_withheld() -> None:
 # Secondary suppression in a row with a total
 
 
-def test_one_small_part_beside_a_total_hides_the_next_smallest_part() -> None:
+def test_one_small_part_beside_a_total_hides_the_total() -> None:
     row = row_cells({"police": 3, "school": 0, "self": 7, "social": 12}, total=22)
-    assert texts(row.parts) == {"police": "<5", "school": "0", "self": WITHHELD_MARK, "social": "12"}
-    assert row.total == Cell("22")
-
-
-def test_two_small_parts_that_give_each_other_away_are_protected_too() -> None:
-    """1 + 1 beside 9 in a total of 11: the two "<5" must be 1 each unless the 9 is withheld as well."""
-    row = row_cells({"a": 1, "b": 1, "c": 9}, total=11)
-    assert texts(row.parts) == {"a": PRIMARY_MARK, "b": PRIMARY_MARK, "c": WITHHELD_MARK}
-
-
-def test_a_row_whose_parts_cannot_protect_a_small_cell_hides_its_total() -> None:
-    """Withholding the 5 would not do: a "<5" and a withheld cell of 5 or more that make 6 can only be 1 and 5."""
-    row = row_cells({"a": 1, "b": 5}, total=6)
-    assert texts(row.parts) == {"a": PRIMARY_MARK, "b": "5"}
+    assert texts(row.parts) == {"police": "<5", "school": "0", "self": "7", "social": "12"}
     assert row.total == Cell(WITHHELD_MARK, suppressed=True)
+
+
+def test_two_small_parts_under_a_total_are_protected_by_the_total() -> None:
+    """1 + 1 beside 9 in a total of 11: with the total shown the two "<5" must be 1 each."""
+    row = row_cells({"a": 1, "b": 1, "c": 9}, total=11)
+    assert texts(row.parts) == {"a": PRIMARY_MARK, "b": PRIMARY_MARK, "c": "9"}
+    assert row.total.text == WITHHELD_MARK
+
+
+def test_which_cell_is_withheld_does_not_depend_on_the_hidden_values() -> None:
+    """4 + 4 and 1 + 4 under their totals look the same: the total goes whatever the "<5" are."""
+    assert row_cells({"a": 4, "b": 4}, total=8) == row_cells({"a": 1, "b": 4}, total=5)
+    assert row_cells({"a": 1, "b": 5}, total=6) == row_cells({"a": 4, "b": 5}, total=9)
 
 
 def test_a_small_row_that_would_give_itself_away_is_withheld_whole() -> None:
@@ -141,15 +145,15 @@ def _exit_cases(opening: int, intakes: int, closed: Mapping[str, int], closing: 
     return _metrics(numbers)
 
 
-def test_intakes_are_withheld_when_they_would_give_away_the_closed_cases() -> None:
+def test_small_closed_cases_withhold_the_intakes_and_the_closings() -> None:
     """10 open at the start and 13 at the end (both published) with 6 intakes: the "<5" closed cases are 3."""
     cells = texts(shown(_exit_cases(10, 6, {"completed": 3}, 13)))
-    assert (cells["exit.closed"], cells["exit.closed.completed"]) == (PRIMARY_MARK, PRIMARY_MARK)
-    assert cells["exit.intakes"] == WITHHELD_MARK
+    assert (cells["exit.intakes"], cells["exit.closed"]) == (WITHHELD_MARK, WITHHELD_MARK)
+    assert {cells[part] for part in ROWS["exit.closed"]} == {WITHHELD_MARK}
     assert (cells["exit.active_at_start"], cells["exit.active"]) == ("10", "13")
 
 
-def test_closed_cases_are_withheld_with_their_row_when_withholding_intakes_is_not_enough() -> None:
+def test_small_intakes_withhold_the_closed_cases_with_their_row() -> None:
     """10 open at the start, 6 at the end and 7 closed: the "<5" intakes are 3 unless the closed cases go too."""
     cells = texts(shown(_exit_cases(10, 3, {"completed": 7}, 6)))
     assert cells["exit.intakes"] == WITHHELD_MARK
@@ -157,11 +161,18 @@ def test_closed_cases_are_withheld_with_their_row_when_withholding_intakes_is_no
     assert {cells[part] for part in ROWS["exit.closed"]} == {WITHHELD_MARK}
 
 
-def test_a_flow_that_gives_nothing_away_is_shown_in_full() -> None:
+def test_a_small_outcome_of_the_closed_cases_withholds_the_flow() -> None:
+    """5 completed and 2 dropped out: the total closed is withheld for the "<5", and then the intakes would give
+    it away (10 + 6 - 9), so they go with the whole row."""
     cells = texts(shown(_exit_cases(10, 6, {"completed": 5, "dropped_out": 2}, 9)))
-    assert (cells["exit.intakes"], cells["exit.closed"], cells["exit.active"]) == ("6", "7", "9")
-    assert cells["exit.closed.dropped_out"] == PRIMARY_MARK
-    assert cells["exit.closed.completed"] == WITHHELD_MARK
+    assert (cells["exit.intakes"], cells["exit.closed"], cells["exit.active"]) == (WITHHELD_MARK, WITHHELD_MARK, "9")
+    assert {cells[part] for part in ROWS["exit.closed"]} == {WITHHELD_MARK}
+
+
+def test_a_flow_without_small_cells_is_shown_in_full() -> None:
+    cells = texts(shown(_exit_cases(10, 6, {"completed": 5, "dropped_out": 0}, 11)))
+    assert (cells["exit.intakes"], cells["exit.closed"], cells["exit.active"]) == ("6", "5", "11")
+    assert cells["exit.closed.completed"] == "5"
 
 
 def test_a_comparison_is_suppressed_period_by_period_and_its_changes_with_them() -> None:
@@ -299,3 +310,79 @@ def test_no_suppressed_cell_can_be_worked_out_from_what_is_shown(seed: int) -> N
                 assert len(domains[key]) >= 2, (key, numbers[key], sorted(domains[key])[:8], cells)
     assert suppressed_seen > 100
     assert protected_seen > 10
+
+
+# --------------------------------------------------------------------------------------------------
+# A reader who knows the method: the choice of the withheld cells tells nothing
+
+
+def _publish(values: Mapping[str, int], withheld: Iterable[str] = ()) -> dict[str, str]:
+    hows = suppress(values, withheld)
+    return {key: cell_for(value, hows[key]).text for key, value in values.items()}
+
+
+@pytest.mark.parametrize(
+    ("opening", "closed", "closing"),
+    [
+        (10, {"completed": 3}, 13),  # intakes 6
+        (10, {"completed": 7}, 6),  # intakes 3
+        (10, {"completed": 5, "dropped_out": 2}, 9),  # intakes 6
+        (2, {"completed": 1}, 5),  # intakes 4, the stock at the start "<5"
+        (6, {"moved_away": 4, "relapsed": 4}, 2),  # intakes 4, the stock at the end "<5"
+    ],
+)
+def test_the_exit_case_flow_gives_no_small_cell_away_to_a_reader_of_the_method(
+    opening: int, closed: dict[str, int], closing: int
+) -> None:
+    """Every value of the hidden cells (the five outcomes from 0 to 7, the intakes following from the two
+    published stocks) that this module would publish the same way is a possibility; each suppressed cell of
+    the real table must keep two or more."""
+    outcomes = ROWS["exit.closed"]
+
+    def table(opening: int, parts: Mapping[str, int], closing: int) -> dict[str, int]:
+        total = sum(parts.values())
+        return {
+            "exit.active_at_start": opening,
+            "exit.intakes": closing - opening + total,
+            "exit.closed": total,
+            **parts,
+            "exit.active": closing,
+        }
+
+    real = table(opening, {part: closed.get(part.rsplit(".", 1)[1], 0) for part in outcomes}, closing)
+    published = _publish(real)
+    hidden = [key for key, text in published.items() if text in (PRIMARY_MARK, WITHHELD_MARK)]
+    assert hidden
+    possible: dict[str, set[int]] = {key: set() for key in hidden}
+    stocks = [
+        range(1, 5) if published[k] == PRIMARY_MARK else [real[k]] for k in ("exit.active_at_start", "exit.active")
+    ]
+    for start, end in itertools.product(*stocks):
+        for values in itertools.product(range(8), repeat=len(outcomes)):
+            candidate = table(start, dict(zip(outcomes, values, strict=True)), end)
+            if candidate["exit.intakes"] >= 0 and _publish(candidate) == published:
+                for key in hidden:
+                    possible[key].add(candidate[key])
+    for key in hidden:
+        assert real[key] in possible[key]
+        assert len(possible[key]) >= 2, (key, possible[key], published)
+
+
+def test_a_years_count_is_withheld_when_a_quarter_suppressed_it() -> None:
+    """Referrals from the police: 6, 7, 5 and 2 in the quarters, 20 in the year. The quarterly reports show 6, 7,
+    5 and "<5": a year shown as 20 would give the "<5" away as 2. So the year withholds it, and its total (the
+    fourth quarter's total was withheld too); a total withheld for its own sake takes its row with it."""
+    sources = ROWS["exit.referrals"]
+
+    def quarter(police: int) -> dict[str, Metric]:
+        numbers = dict.fromkeys(sources, 0) | {"exit.referrals.police": police, "exit.referrals.social_services": 5}
+        return _metrics(numbers | {"exit.referrals": police + 5})
+
+    quarters = [quarter(6), quarter(7), quarter(5), quarter(2)]
+    year = _metrics({key: sum(int(q[key].value or 0) for q in quarters) for key in (*sources, "exit.referrals")})
+    alone, beside_quarters = texts(shown(year)), texts(shown(year, quarters))
+    assert (alone["exit.referrals.police"], alone["exit.referrals"]) == ("20", "40")
+    assert beside_quarters["exit.referrals.police"] == WITHHELD_MARK
+    assert beside_quarters["exit.referrals"] == WITHHELD_MARK
+    assert {beside_quarters[key] for key in sources} == {WITHHELD_MARK}
+    assert withheld_by_quarters(quarters) == {"exit.referrals.police", "exit.referrals"}
