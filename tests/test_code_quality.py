@@ -1,10 +1,11 @@
-"""The definition of done, enforced in CI: ruff, ruff format, mypy."""
+"""The definition of done, enforced in CI: ruff, ruff format, mypy; and a test run that starts from fresh databases."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,3 +31,12 @@ def test_ruff_format_is_clean() -> None:
 def test_mypy_is_clean() -> None:
     result = _run(str(BIN / "mypy"), ".")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_run_creates_its_test_databases_afresh() -> None:
+    """A reused test database carries an earlier run's state: a transactional test's flush has emptied the rows
+    that migrations wrote (the beat schedule), and its demo reports point at PDFs in that run's temporary media
+    folder. The last CI failure of issue 12 was exactly that, so the suite must never reuse one by default."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "--reuse-db" not in config["addopts"].split()
+    assert "--reuse-db" not in (ROOT / "Makefile").read_text()
