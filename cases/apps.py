@@ -7,7 +7,8 @@ class CasesConfig(AppConfig):
     verbose_name = _("Person case files")
 
     def ready(self) -> None:
-        from cases import panels, timeline
+        from cases import panels, retention, timeline
 
         panels.register()
         timeline.register()
+        retention.register_categories()

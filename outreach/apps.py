@@ -7,7 +7,8 @@ class OutreachConfig(AppConfig):
     verbose_name = _("Exit program")
 
     def ready(self) -> None:
-        from outreach import panels, timeline
+        from outreach import panels, retention, timeline
 
         panels.register()
         timeline.register()
+        retention.register_categories()

@@ -117,3 +117,14 @@ def note_add(*, actor: Staff, section: Section, text: str, corrects: JournalNote
         detail={"section": section.pk, "corrects": corrects.pk if corrects else None},
     )
     return note
+
+
+def section_cull(*, actor: Staff, record: Section) -> None:
+    """Remove a section whose retention period has ended, with its journal and its grants (gvi.retention culls
+    and audits; nothing of the section is kept). The journal goes in one statement: a correction refers to the
+    note it corrects (PROTECT keeps single notes from being deleted), and both go together here."""
+    access.require(actor, "cull", record)
+    _model, note_model = SECTION_KINDS[record.kind]
+    notes = note_model._default_manager.filter(section=record)  # type: ignore[misc]
+    notes._raw_delete(notes.db)
+    record.delete()

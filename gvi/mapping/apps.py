@@ -8,7 +8,8 @@ class MappingConfig(AppConfig):
     verbose_name = _("Group mapping")
 
     def ready(self) -> None:
-        from gvi.mapping import panels, timeline
+        from gvi.mapping import panels, retention, timeline
 
         panels.register()
         timeline.register()
+        retention.register_categories()

@@ -426,3 +426,10 @@ def involvement_remove(*, actor: Staff, involvement: IncidentInvolvement) -> Non
         detail={"incident": involvement.incident_id},
     )
     involvement.delete()
+
+
+def membership_cull(*, actor: Staff, record: GroupMembership) -> None:
+    """Remove a membership that lapsed or ended longer ago than the rule (gvi.retention culls and audits). No
+    shadow copy: once culled it is gone from the map, lists, search, exports and reports."""
+    access.require(actor, "cull", record)
+    record.delete()

@@ -571,3 +571,10 @@ def measure_update(*, actor: Staff, measure: SupportMeasure, version: int, **cha
     changed = sorted(f for f in MEASURE_FIELDS if merged[f] != getattr(measure, f))
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=fresh, purpose=PURPOSE, detail={"fields": changed})
     return fresh
+
+
+def exit_case_cull(*, actor: Staff, record: ExitCase) -> None:
+    """Remove an exit case whose retention period has ended, with its contacts, measures, relatives, threat
+    assessments and grants (gvi.retention culls and audits; nothing of the case is kept)."""
+    access.require(actor, "cull", record)
+    record.delete()
