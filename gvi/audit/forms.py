@@ -6,7 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gvi.audit.models import AuditAction
+from gvi.audit.models import AuditAction, ReviewStatus
+from gvi.audit.services import COMMENT_MAX
 
 
 class AuditFilterForm(forms.Form):
@@ -22,3 +23,29 @@ class AuditFilterForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise ValidationError(_("The start date must be before the end date."))
         return data
+
+
+class FindingFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Review status"), choices=[("", _("All")), *ReviewStatus.choices], required=False
+    )
+
+
+class LogReviewForm(forms.Form):
+    status = forms.ChoiceField(label=_("Review status"), choices=ReviewStatus.choices)
+    comment = forms.CharField(
+        label=_("Comment"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=COMMENT_MAX,
+        required=False,
+        help_text=_("Required when the finding was followed up: say what was done."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=150,
+        help_text=_("Recorded with every revoke in the audit trail, e.g. “access review 2026 Q4: unused”."),
+    )

@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     TOKEN_ISSUE = "token_issue", _("API token issued")
     TOKEN_REVOKE = "token_revoke", _("API token revoked")
     TASK = "task", _("Task run")
+    EMERGENCY = "emergency", _("Emergency access")
 
 
 class AuditEvent(models.Model):
@@ -61,3 +62,50 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         when = f"{self.occurred_at:%Y-%m-%d %H:%M:%S}"
         return f"{when} {self.actor_username} {self.action} {self.object_type}:{self.object_id}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Log review (loggkontroll): the auditor's verdict on what the checks point at. The trail itself is
+# never touched: a review names the audit event it is about by its id, a plain value like the trail's.
+
+
+class LogCheck(models.TextChoices):
+    OUTSIDE_TEAM = "outside-team", _("Views outside the viewer's caseload or team")
+    BURST = "burst", _("Many views in a short time")
+    PROTECTED = "protected", _("Views of protected identities")
+    EXPORTS = "exports", _("Exports and prints")
+    EMERGENCY = "emergency", _("Emergency accesses")
+
+
+class ReviewStatus(models.TextChoices):
+    NEW = "new", _("New")
+    REVIEWED_OK = "reviewed-ok", _("Reviewed, in order")
+    FOLLOWED_UP = "followed-up", _("Followed up")
+
+
+class LogReview(models.Model):
+    """The review of one finding of one check: for a burst of views, the burst's first view event."""
+
+    program = models.ForeignKey(
+        "accounts.Program", on_delete=models.PROTECT, related_name="+", verbose_name=_("program")
+    )
+    kind = models.CharField(_("check"), max_length=20, choices=LogCheck.choices)
+    event_id = models.BigIntegerField(_("audit event id"))
+    status = models.CharField(_("status"), max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.NEW)
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    reviewed_by = models.ForeignKey(
+        "accounts.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewed by")
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), default=timezone.now)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+        verbose_name = _("log review")
+        verbose_name_plural = _("log reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "kind", "event_id"], name="log_review_one_per_finding"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.event_id} {self.status}"

@@ -8,10 +8,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
 
-from gvi.audit.models import AuditAction, AuditEvent
+from gvi.audit.models import AuditAction, AuditEvent, LogCheck, LogReview, ReviewStatus
+from gvi.concurrency import save_new_unique, update_versioned
 from gvi.middleware import current_request
+
+COMMENT_MAX = 2000
 
 
 def identity_term_digest(term: str) -> str:
@@ -71,3 +77,54 @@ def audit_shown(
     return audit_record(
         actor=actor, action=AuditAction.LIST, object_type=object_type, object_ids=ids, purpose=purpose, detail=detail
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Log review
+
+
+def log_review_set(
+    *, actor: Any, kind: str, event_id: int, status: str, comment: str, expected_version: int
+) -> LogReview:
+    """Set the review of one finding of a check. `expected_version`: the version read (0 when the finding
+    had no review yet); a stale one raises StaleVersion. Audited as an update of the review."""
+    from gvi import access
+    from gvi.audit import selectors
+
+    access.require(actor, "change", LogReview)
+    errors: dict[str, str] = {}
+    if kind not in LogCheck.values:
+        errors["kind"] = gettext("Unknown check.")
+    if status not in ReviewStatus.values:
+        errors["status"] = gettext("Choose a status from the list.")
+    comment = comment.strip()
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = gettext("At most %(max)d characters.") % {"max": COMMENT_MAX}
+    elif status == ReviewStatus.FOLLOWED_UP and not comment:
+        errors["comment"] = gettext("Say how the finding was followed up.")
+    if errors:
+        raise ValidationError(errors)
+    if not selectors.is_finding(actor, kind, event_id):
+        raise ValidationError({"event_id": gettext("This event is not a finding of the check.")})
+    with transaction.atomic():
+        review = (
+            LogReview.objects.select_for_update()
+            .filter(program_id=actor.program_id, kind=kind, event_id=event_id)
+            .first()
+        )
+        changes = {"status": status, "comment": comment, "reviewed_by": actor, "reviewed_at": timezone.now()}
+        if review is None:
+            if expected_version != 0:
+                raise ValidationError({"version": gettext("The review was removed. Reload the page.")})
+            review = LogReview(program_id=actor.program_id, kind=kind, event_id=event_id, **changes)
+            save_new_unique(review, field="version", message=gettext("Someone reviewed this finding just now."))
+        else:
+            review = update_versioned(review, expected_version=expected_version, changes=changes)
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=review,
+            purpose="log review",
+            detail={"check": kind, "event_id": event_id, "status": status},
+        )
+    return review
