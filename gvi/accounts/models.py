@@ -210,3 +210,39 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active
+
+
+class EmergencyAccess(models.Model):
+    """Emergency access (nödåtkomst): one record outside the user's scope, opened with a stated reason for a
+    short time. Only ever appended; it ends by expiring. The rules are in gvi/accounts/emergency.py; the
+    access policy (gvi/access.py, EMERGENCY_MODELS) reads the active ones."""
+
+    user = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="emergency_accesses", verbose_name=_("staff member")
+    )
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+", verbose_name=_("program"))
+    # The record as a plain label and id (like the audit trail), so nothing here depends on the domain apps.
+    object_type = models.CharField(_("kind of record"), max_length=100)
+    object_id = models.PositiveBigIntegerField(_("record number"))
+    # As long as an audit event's purpose, where the reason is written too.
+    reason = models.CharField(_("reason"), max_length=200)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
+        indexes = [models.Index(fields=["user", "object_type", "expires_at"], name="emergency_user_active")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("opened_at")), name="emergency_ends_later"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}:{self.object_id} ({self.user_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.expires_at > timezone.now()
