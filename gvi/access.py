@@ -34,7 +34,7 @@ from django.http import Http404
 from django.utils import timezone
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
-from gvi.accounts.models import Agency, AgencyKind, Role, Staff, Team
+from gvi.accounts.models import Agency, AgencyKind, EmergencyAccess, Role, Staff, Team
 from gvi.audit.models import AuditAction
 from gvi.audit.services import audit_record
 
@@ -98,6 +98,12 @@ _FEED = "interventions.calendarfeed"
 _REPORT = "reports.report"
 _INDICATOR = "reports.indicator"
 _REPORT_PLAN = "reports.reportplan"
+_EMERGENCY_ACCESS = "accounts.emergencyaccess"
+_RULE = "retention.retentionrule"
+_HOLD = "retention.legalhold"
+# --- log review and access review (the auditor) ---
+_LOG_REVIEW = "audit.logreview"
+# --- end log review ---
 
 # Root objects: granted one by one. Child rows follow a parent: label -> (foreign key, parent label).
 ROOT_MODELS: Final[frozenset[str]] = frozenset(
@@ -140,10 +146,22 @@ CHILD_MODELS: Final[Mapping[str, tuple[str, str]]] = {
     _SPEAKER: ("call_in", _CALLIN),
 }
 # Program-wide records (no object grants): visible in full to a role whose scope is `program`.
-PROGRAM_MODELS: Final[frozenset[str]] = frozenset({_AUDIT, _ROUTINE, _REPORT, _INDICATOR, _REPORT_PLAN})
+PROGRAM_MODELS: Final[frozenset[str]] = frozenset(
+    {_RULE, _HOLD, _AUDIT, _ROUTINE, _REPORT, _INDICATOR, _REPORT_PLAN, _LOG_REVIEW}
+)
 # One staff member's own rows (an inbox): every signed-in staff member sees and changes their own, nobody
 # else's. label -> the foreign key to the staff member.
-PERSONAL_MODELS: Final[Mapping[str, str]] = {_NOTIFICATION: "recipient", _FEED: "user"}
+PERSONAL_MODELS: Final[Mapping[str, str]] = {_NOTIFICATION: "recipient", _FEED: "user", _EMERGENCY_ACCESS: "user"}
+# --- emergency access (nödåtkomst, gvi/accounts/emergency.py) ---
+# The records a staff member may open in an emergency: the casework root records one looks up then. An
+# emergency access widens only the scope, for "view", to one record *owned by the user's own agency* whose
+# kind the user's role may view at some scope; it never crosses agencies (a share from another agency keeps
+# the scope the table gives it), never gives an action the role lacks, and never reaches program-wide or
+# personal models. Child rows (journal notes, contacts) follow the opened record as usual.
+EMERGENCY_MODELS: Final[frozenset[str]] = frozenset(
+    {_PERSON, _POLICE_SECTION, _SOCIAL_SECTION, _PROBATION_SECTION, _EXIT_CASE}
+)
+# --- end emergency access ---
 
 _RECORD = ("id", "created_at", "updated_at", "version")
 # Partial views: what a holder of only this permission may see of the object.
@@ -335,58 +353,99 @@ _REPORTS_OWNER: Final[Mapping[str, Mapping[str, Scope]]] = {
 }
 _REPORTS_READER: Final[Mapping[str, Mapping[str, Scope]]] = {_REPORT: {"view": PROGRAM}}
 
-POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
-    Role.POLICE_COORDINATOR: _with_merge(
-        _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
-        {**_MAPPING_EDITOR, **_POLICE_INTERVENTIONS, **_POLICE_ENFORCEMENT, **_REPORTS_READER},
-    ),
-    Role.POLICE_ANALYST: _with_merge(
-        _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
-        {**_MAPPING_EDITOR, **_ANALYST_INTERVENTIONS, **_ANALYST_ENFORCEMENT},
-    ),
-    Role.SOCIAL_WORKER: {
-        **_casework(AgencyKind.MUNICIPALITY, own=TEAM, identity=TEAM, received=TEAM),
-        _CALLIN: {"view_schedule": AGENCY},
-        _CUSTOM: dict(_DELIVERER),
-        **_RESPONDER,
+# Retention (gvi.retention): the rules are program settings, kept by the program lead and the administrator and
+# read by the auditor; the auditor reads every legal hold. A hold on a record is placed and lifted by those who
+# keep the record (the role action "hold"; the service also needs "change" on the record). The nightly cull runs
+# as the system actor ("cull", program-wide). Holds on records are listed to those who see the records.
+_CULLED = (_POLICE_SECTION, _SOCIAL_SECTION, _PROBATION_SECTION, _EXIT_CASE, _MEMBERSHIP)
+_RETENTION: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
+    Role.POLICE_COORDINATOR: {_POLICE_SECTION: {"hold": AGENCY}, _MEMBERSHIP: {"hold": AGENCY}},
+    Role.POLICE_ANALYST: {_POLICE_SECTION: {"hold": AGENCY}, _MEMBERSHIP: {"hold": AGENCY}},
+    Role.SOCIAL_WORKER: {_SOCIAL_SECTION: {"hold": TEAM}, _EXIT_CASE: {"hold": TEAM}},
+    Role.EXIT_COORDINATOR: {_SOCIAL_SECTION: {"hold": AGENCY}, _EXIT_CASE: {"hold": AGENCY}},
+    Role.PROBATION_OFFICER: {_PROBATION_SECTION: {"hold": OWN}},
+    Role.PROGRAM_LEAD: {_RULE: {"view": PROGRAM, "change": PROGRAM}},
+    Role.ADMIN: {_RULE: {"view": PROGRAM, "change": PROGRAM}},
+    Role.AUDITOR: {_RULE: {"view": PROGRAM}, _HOLD: {"view": PROGRAM}},
+    Role.SYSTEM: {
+        **{label: {"cull": PROGRAM} for label in _CULLED},
+        _RULE: {"view": PROGRAM},
+        _HOLD: {"view": PROGRAM},
     },
-    Role.EXIT_COORDINATOR: _with_merge(
-        _casework(AgencyKind.MUNICIPALITY, own=AGENCY, identity=AGENCY, received=AGENCY),
-        # The exit coordinator sees the whole municipality's caseloads and moves cases between workers.
-        {
-            _EXIT_CASE: {"reassign": AGENCY},
+}
+
+
+def _with_retention(
+    policy: Mapping[str, Mapping[str, Mapping[str, Scope]]],
+) -> dict[str, dict[str, dict[str, Scope]]]:
+    """The role table with the retention rows merged into each role's own."""
+    merged = {role: {label: dict(actions) for label, actions in table.items()} for role, table in policy.items()}
+    for role, rows in _RETENTION.items():
+        for label, actions in rows.items():
+            merged[role][label] = {**merged[role].get(label, {}), **actions}
+    return merged
+
+
+POLICY: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = _with_retention(
+    {
+        Role.POLICE_COORDINATOR: _with_merge(
+            _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
+            {**_MAPPING_EDITOR, **_POLICE_INTERVENTIONS, **_POLICE_ENFORCEMENT, **_REPORTS_READER},
+        ),
+        Role.POLICE_ANALYST: _with_merge(
+            _casework(AgencyKind.POLICE, own=AGENCY, identity=AGENCY, received=AGENCY),
+            {**_MAPPING_EDITOR, **_ANALYST_INTERVENTIONS, **_ANALYST_ENFORCEMENT},
+        ),
+        Role.SOCIAL_WORKER: {
+            **_casework(AgencyKind.MUNICIPALITY, own=TEAM, identity=TEAM, received=TEAM),
             _CALLIN: {"view_schedule": AGENCY},
             _CUSTOM: dict(_DELIVERER),
             **_RESPONDER,
-            **_REPORTS_READER,
         },
-    ),
-    Role.PROBATION_OFFICER: {
-        **_casework(AgencyKind.PRISON_SERVICE, own=OWN, identity=TEAM, received=TEAM),
-        _CALLIN: {"view_schedule": AGENCY},
-        # Her own clients' invitations only: granted to her, one by one.
-        _INVITATION: {"view_client": OWN, "confirm_attendance": OWN},
-        _CUSTOM: {"view_plan": OWN, "record_outcome": OWN},
-        # Asked to act in an enforcement round (e.g. tightened supervision): granted to the agency.
-        _ROUND: {"view_summary": AGENCY},
-        _ACTION: {"view": AGENCY, "record_result": AGENCY},
-        **_RESPONDER,
-    },
-    Role.PROGRAM_LEAD: {**_COUNTS, _ROUTINE: dict(_ROUTINE_EDITOR), **_REPORTS_OWNER},
-    Role.AUDITOR: {
-        _AUDIT: {"view": PROGRAM, "export": PROGRAM},
-    },
-    Role.ADMIN: {_ROUTINE: dict(_ROUTINE_EDITOR)},
-    # Tasks: reminders read the program's open exit cases to notify their responsible workers.
-    # Reports: the build task reads the plan and the indicators and writes the report.
-    Role.SYSTEM: {
-        **_COUNTS,
-        _EXIT_CASE: {**_COUNTS[_EXIT_CASE], "remind": PROGRAM},
-        _REPORT: {"view": PROGRAM, "change": PROGRAM},
-        _INDICATOR: {"view": PROGRAM},
-        _REPORT_PLAN: {"view": PROGRAM},
-    },
-}
+        Role.EXIT_COORDINATOR: _with_merge(
+            _casework(AgencyKind.MUNICIPALITY, own=AGENCY, identity=AGENCY, received=AGENCY),
+            # The exit coordinator sees the whole municipality's caseloads and moves cases between workers.
+            {
+                _EXIT_CASE: {"reassign": AGENCY},
+                _CALLIN: {"view_schedule": AGENCY},
+                _CUSTOM: dict(_DELIVERER),
+                **_RESPONDER,
+                **_REPORTS_READER,
+            },
+        ),
+        Role.PROBATION_OFFICER: {
+            **_casework(AgencyKind.PRISON_SERVICE, own=OWN, identity=TEAM, received=TEAM),
+            _CALLIN: {"view_schedule": AGENCY},
+            # Her own clients' invitations only: granted to her, one by one.
+            _INVITATION: {"view_client": OWN, "confirm_attendance": OWN},
+            _CUSTOM: {"view_plan": OWN, "record_outcome": OWN},
+            # Asked to act in an enforcement round (e.g. tightened supervision): granted to the agency.
+            _ROUND: {"view_summary": AGENCY},
+            _ACTION: {"view": AGENCY, "record_result": AGENCY},
+            **_RESPONDER,
+        },
+        Role.PROGRAM_LEAD: {**_COUNTS, _ROUTINE: dict(_ROUTINE_EDITOR), **_REPORTS_OWNER},
+        Role.AUDITOR: {
+            # --- log review and access review ---
+            # The auditor reviews the program's trail and who holds which grants, and revokes a stale holder's
+            # own grants (an inactive account, or no use for 90 days): taking access away shows no case data,
+            # and no other role's rows give revoking (gvi/audit/access_review.py).
+            _AUDIT: {"view": PROGRAM, "export": PROGRAM, "review_access": PROGRAM, "revoke_stale": PROGRAM},
+            _LOG_REVIEW: {"view": PROGRAM, "change": PROGRAM},
+            # --- end log review ---
+        },
+        Role.ADMIN: {_ROUTINE: dict(_ROUTINE_EDITOR)},
+        # Tasks: reminders read the program's open exit cases to notify their responsible workers.
+        # Reports: the build task reads the plan and the indicators and writes the report.
+        Role.SYSTEM: {
+            **_COUNTS,
+            _EXIT_CASE: {**_COUNTS[_EXIT_CASE], "remind": PROGRAM},
+            _REPORT: {"view": PROGRAM, "change": PROGRAM},
+            _INDICATOR: {"view": PROGRAM},
+            _REPORT_PLAN: {"view": PROGRAM},
+        },
+    }
+)
 
 # Grants made when a record is created: to its creator, the creator's team and agency. Which of those
 # grants count for a given user is the role's scope above (`view_contact` is OWN: only the creator's).
@@ -500,7 +559,23 @@ def _granted[M: models.Model](user: Staff, model: type[M], action: str, scope: S
             unexpired, group_id__in=group_ids, permission_id=permission_id
         )
         condition |= Q(pk__in=group_grants.values("content_object_id"))
+    emergency = _emergency_opened(user, model, action)
+    if emergency is not None:
+        condition |= emergency
     return model._default_manager.filter(condition, program_id=user.program_id)
+
+
+def _emergency_opened(user: Staff, model: type[models.Model], action: str) -> Q | None:
+    """The user's active emergency accesses to `model` (see EMERGENCY_MODELS), as a condition: a subquery in
+    the same SQL, so no extra query; None (nothing added) unless the program allows emergency access."""
+    label = model._meta.label_lower
+    if action != "view" or label not in EMERGENCY_MODELS:
+        return None
+    program = user.program  # loaded with the user (StaffManager); at most one query otherwise, then cached
+    if program is None or not program.emergency_access_allowed:
+        return None
+    opened = EmergencyAccess.objects.filter(user_id=user.pk, object_type=label, expires_at__gt=timezone.now())
+    return Q(pk__in=opened.values("object_id"), owner_agency_id=user.agency_id)
 
 
 def visible[M: models.Model](user: Any, model: type[M], action: str = "view") -> QuerySet[M]:
@@ -512,7 +587,7 @@ def visible[M: models.Model](user: Any, model: type[M], action: str = "view") ->
     if label in PERSONAL_MODELS:
         return model._default_manager.filter(**{f"{PERSONAL_MODELS[label]}_id": user.pk})
     if scope is PROGRAM:
-        return model._default_manager.filter(program_id=user.program_id)
+        return _in_program(model, user.program_id)
     if label in CHILD_MODELS:
         foreign_key, parent_label = CHILD_MODELS[label]
         parent = apps.get_model(parent_label)
@@ -521,15 +596,20 @@ def visible[M: models.Model](user: Any, model: type[M], action: str = "view") ->
     return _granted(user, model, action, scope)
 
 
+def _in_program[M: models.Model](model: type[M], program_id: int | None) -> QuerySet[M]:
+    """All of a program's `model` rows (a child row belongs to its parent's program)."""
+    label = model._meta.label_lower
+    if label in CHILD_MODELS:
+        foreign_key, _parent = CHILD_MODELS[label]
+        return model._default_manager.filter(**{f"{foreign_key}__program_id": program_id})
+    return model._default_manager.filter(program_id=program_id)
+
+
 def countable[M: models.Model](user: Any, model: type[M]) -> QuerySet[M]:
     """What a user may count but not open: reports aggregate over it and never return its rows."""
     if scope_for(user, model, "count") is not PROGRAM:
         return model._default_manager.none()
-    label = model._meta.label_lower
-    if label in CHILD_MODELS:
-        foreign_key, _parent = CHILD_MODELS[label]
-        return model._default_manager.filter(**{f"{foreign_key}__program_id": user.program_id})
-    return model._default_manager.filter(program_id=user.program_id)
+    return _in_program(model, user.program_id)
 
 
 def get_visible_or_404[M: models.Model](

@@ -19,8 +19,17 @@ from cases.api.merge import PersonMergeView
 from cases.api.search import PersonSearchView
 from cases.api.subject_access import SubjectAccessViewSet
 from cases.api.timeline import PersonTimelineView
+from gvi.accounts.emergency_api import EmergencyAccessViewSet
+from gvi.audit.api import (  # log review and access review
+    AccessReviewRevokeView,
+    AccessReviewView,
+    LogReviewChecksView,
+    LogReviewFindingsView,
+    LogReviewFindingView,
+)
 from gvi.mapping.api import GroupViewSet, IncidentViewSet, MembershipViewSet, NetworkView, RelationViewSet
 from gvi.notifications.api import NotificationViewSet
+from gvi.retention.api import DueView, LegalHoldViewSet, RuleDetailView, RuleListView
 from interventions.api import (
     CalendarEventViewSet,
     CallInViewSet,
@@ -79,6 +88,8 @@ router.register("response-routine", RoutineItemViewSet, basename="responsetempla
 router.register("calendar-events", CalendarEventViewSet, basename="calendarevent")
 router.register("reports", ReportViewSet, basename="report")
 router.register("report-indicators", IndicatorViewSet, basename="reportindicator")
+router.register("emergency-accesses", EmergencyAccessViewSet, basename="emergencyaccess")
+router.register("legal-holds", LegalHoldViewSet, basename="legalhold")
 
 app_name = "api"
 
@@ -89,6 +100,16 @@ urlpatterns = [
     path("persons/<int:pk>/merge/", PersonMergeView.as_view(), name="person-merge"),
     path("caseload/", CaseloadView.as_view(), name="caseload"),
     path("report-plan/", ReportPlanView.as_view(), name="report-plan"),
+    path("retention/rules/", RuleListView.as_view(), name="retention-rules"),
+    path("retention/rules/<slug:category>/", RuleDetailView.as_view(), name="retention-rule"),
+    path("retention/due/<slug:category>/", DueView.as_view(), name="retention-due"),
+    # --- log review and access review (gvi/audit/api.py) ---
+    path("log-review/", LogReviewChecksView.as_view(), name="log-review"),
+    path("log-review/<slug:kind>/", LogReviewFindingsView.as_view(), name="log-review-check"),
+    path("log-review/<slug:kind>/<int:event_id>/", LogReviewFindingView.as_view(), name="log-review-finding"),
+    path("access-review/", AccessReviewView.as_view(), name="access-review"),
+    path("access-review/revoke/", AccessReviewRevokeView.as_view(), name="access-review-revoke"),
+    # --- end log review ---
     path("", include(router.urls)),
     path("mapping/network/", NetworkView.as_view(), name="mapping-network"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -20,7 +20,12 @@ class NavItem:
     label: str | Promise
     model_label: str
     action: str = "view"
+    # Shown only where the user's program has this switched on (a Program field).
+    program_flag: str = ""
 
+
+# The records whose keepers see what retention will cull (gvi.access: the role action "hold").
+HOLDABLE = ("cases.socialsection", "cases.policesection", "cases.probationsection", "outreach.exitcase")
 
 NAVIGATION = (
     NavItem("cases:person-list", _("Persons"), "cases.person"),
@@ -50,7 +55,11 @@ NAVIGATION = (
     NavItem("outreach:referral-list", _("Referrals"), "outreach.referral"),
     NavItem("outreach:referral-sent", _("Our referrals"), "outreach.referral", "view_status"),
     NavItem("reports:list", _("Reports"), "reports.report"),
+    # Retention: the rules for those who keep or read them; what is due, with legal holds, for record keepers.
+    NavItem("retention:overview", _("Retention"), "retention.retentionrule"),
+    *(NavItem("retention:overview", _("Retention"), label, "hold") for label in HOLDABLE),
     NavItem("audit:event-list", _("Audit trail"), "audit.auditevent"),
+    NavItem("accounts:emergency-open", _("Emergency access"), "cases.person", program_flag="emergency_access_allowed"),
 )
 
 
@@ -61,6 +70,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     for item in NAVIGATION:
         # A page may be listed for more than one action (in full, or a partial view): once is enough.
+        if item.program_flag and not getattr(user.program, item.program_flag, False):
+            continue
         if access.role_allows(user, item.action, apps.get_model(item.model_label)) and not any(
             i["url"] == reverse(item.url_name) for i in items
         ):

@@ -264,6 +264,8 @@ def build_demo() -> dict[str, object]:
     named.update(build_interventions(staff, named))
     named.update(build_enforcement(staff, named))
     named.update(build_reports(staff))
+    named.update(build_retention(staff, named))
+    named.update(build_emergency_access(staff))
     return named
 
 
@@ -1133,4 +1135,64 @@ def build_reports(staff: dict[str, Staff]) -> dict[str, object]:
         )
         failed.refresh_from_db()
     out["malmo_report_failed"] = failed
+    return out
+
+
+# --- Emergency access ------------------------------------------------------------------------------
+
+
+def build_emergency_access(staff: dict[str, Staff]) -> dict[str, object]:
+    """Malmö allows emergency access (nödåtkomst, gvi/accounts/emergency.py); Örebro does not. Idempotent."""
+    Program.objects.filter(slug="malmo", emergency_access_allowed=False).update(emergency_access_allowed=True)
+    for member in staff.values():
+        if member.program is not None and member.program.slug == "malmo":
+            member.program.emergency_access_allowed = True
+    return {}
+
+
+# --- Retention: rules and legal holds -------------------------------------------------------------------
+
+# name, keeper, the held record (a named section), the reason
+HOLDS = [
+    ("malmo_hold", "sara", "malmo_social_section", "Klagomål till IVO om handläggningen pågår (dnr 8.1-12345/2026)."),
+    ("malmo_police_hold", "petra", "malmo_police_section", "Förundersökning pågår (K-123456-26)."),
+    ("orebro_hold", "nils", "orebro_section", "Mål i förvaltningsrätten (mål nr 4321-26)."),
+]
+
+
+@transaction.atomic
+def build_retention(staff: dict[str, Staff], named: dict[str, object]) -> dict[str, object]:
+    """Malmö's own rule for police sections (two years); a legal hold in each agency; and an Örebro section
+    whose last entry is six years old, so that the preview shows what the next run culls. Idempotent."""
+    from datetime import timedelta
+
+    from django.db.models import Model
+    from django.utils import timezone
+
+    from cases import services as case_services
+    from cases.models import Person, SocialSection
+    from gvi.retention import services
+    from gvi.retention.models import LegalHold, RetentionRule
+
+    out: dict[str, object] = {}
+    lena = staff["lena"]
+    rule = RetentionRule.objects.filter(program=lena.program, category="police_sections").first()
+    out["malmo_rule"] = rule or services.rule_set(actor=lena, category="police_sections", months=24)
+    for name, keeper, record_name, reason in HOLDS:
+        record = named[record_name]
+        assert isinstance(record, Model)
+        hold = LegalHold.objects.active().filter(object_type=record._meta.label_lower, object_id=record.pk).first()
+        out[name] = hold or services.hold_place(actor=staff[keeper], record=record, reason=reason)
+    nils = staff["nils"]
+    person = Person.objects.filter(owner_agency_id=nils.agency_id, given_name="Vera", family_name="Lind").first()
+    if person is None:
+        person = case_services.person_create(actor=nils, given_name="Vera", family_name="Lind", birth_year=1999)
+    due = SocialSection.objects.filter(person=person).first()
+    if due is None:
+        section = case_services.section_create(actor=nils, person=person, kind="social")
+        case_services.note_add(actor=nils, section=section, text="Avslutat: flyttade från kommunen.")
+        six_years_ago = timezone.now() - timedelta(days=6 * 365)
+        SocialSection.objects.filter(pk=section.pk).update(updated_at=six_years_ago)
+        due = SocialSection.objects.get(pk=section.pk)
+    out["orebro_due_section"] = due
     return out

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "outreach",
     "interventions",
     "reports",
+    "gvi.retention",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "Europe/Stockholm"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Retention (gvi.retention): the nightly cull's time, and the operator's default rules in months per category,
+# where they depart from the categories' own (unset: the category's default; a program may set its own rule).
+RETENTION_CULL_HOUR = 2
+RETENTION_CULL_MINUTE = 30
+RETENTION_SOCIAL_MONTHS = env_int("RETENTION_SOCIAL_MONTHS", 60)
+RETENTION_EXIT_CASE_MONTHS = env_int("RETENTION_EXIT_CASE_MONTHS", 60)
+RETENTION_POLICE_MONTHS = env_int("RETENTION_POLICE_MONTHS", 36)
+RETENTION_PROBATION_MONTHS = env_int("RETENTION_PROBATION_MONTHS", 60)
+RETENTION_MAPPING_MONTHS = env_int("RETENTION_MAPPING_MONTHS", 3)
+
 # Beat (django_celery_beat copies these into its database at start). Times are CELERY_TIMEZONE's.
 CELERY_BEAT_SCHEDULE = {
     # Expired shares stop working at read time already; this only marks them ended and drops their grants.
@@ -191,6 +202,11 @@ CELERY_BEAT_SCHEDULE = {
     "outreach-reminders": {
         "task": "outreach.send_reminders_all",
         "schedule": crontab(hour="7,13", minute=0),
+    },
+    # Retention (gallring): what is due is culled every night, after the shares are tidied.
+    "retention-cull": {
+        "task": "retention.cull_all",
+        "schedule": crontab(hour=RETENTION_CULL_HOUR, minute=RETENTION_CULL_MINUTE),
     },
 }
 
@@ -369,6 +385,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_TOKEN_LIFETIME = timedelta(days=env_int("API_TOKEN_DAYS", 30))
+# Emergency access (nödåtkomst, gvi/accounts/emergency.py): how long one opened record stays open.
+EMERGENCY_ACCESS_MINUTES = env_int("EMERGENCY_ACCESS_MINUTES", 30)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

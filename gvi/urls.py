@@ -16,6 +16,7 @@ urlpatterns = [
     path("interventions/", include("interventions.urls")),
     path("notifications/", include("gvi.notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("retention/", include("gvi.retention.urls")),
     path("api/", include("gvi.api_urls")),
     path("admin/", admin.site.urls),
 ]

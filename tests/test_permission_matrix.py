@@ -18,7 +18,10 @@ import tests.cases.matrix_subject_access
 import tests.cases.matrix_timeline
 import tests.gvi.mapping.matrix
 import tests.gvi.matrix
+import tests.gvi.matrix_audit
+import tests.gvi.matrix_emergency
 import tests.gvi.matrix_notifications
+import tests.gvi.matrix_retention
 import tests.interventions.matrix_api
 import tests.interventions.matrix_calendar
 import tests.interventions.matrix_callins
@@ -60,7 +63,10 @@ def test_out_of_scope_objects_exist(scope: dict[str, Any]) -> None:
         *tests.cases.matrix_subject_access.SUBJECTS,
         *tests.cases.matrix_timeline.SUBJECTS,
         *tests.gvi.mapping.matrix.MAPPING_SUBJECTS,
+        *tests.gvi.matrix_audit.SUBJECTS,
         *tests.gvi.matrix_notifications.SUBJECTS,
+        *tests.gvi.matrix_emergency.SUBJECTS,
+        *tests.gvi.matrix_retention.SUBJECTS,
         *tests.interventions.matrix_api.SUBJECTS,
         *tests.interventions.matrix_callins.SUBJECTS,
         *tests.interventions.matrix_invitations.SUBJECTS,

@@ -21,7 +21,10 @@ import tests.cases.matrix_subject_access
 import tests.cases.matrix_timeline
 import tests.gvi.mapping.matrix
 import tests.gvi.matrix
+import tests.gvi.matrix_audit
+import tests.gvi.matrix_emergency
 import tests.gvi.matrix_notifications
+import tests.gvi.matrix_retention
 import tests.interventions.matrix_api
 import tests.interventions.matrix_calendar
 import tests.interventions.matrix_callins
