@@ -357,10 +357,18 @@ _REPORTS_READER: Final[Mapping[str, Mapping[str, Scope]]] = {_REPORT: {"view": P
 # read by the auditor; the auditor reads every legal hold. A hold on a record is placed and lifted by those who
 # keep the record (the role action "hold"; the service also needs "change" on the record). The nightly cull runs
 # as the system actor ("cull", program-wide). Holds on records are listed to those who see the records.
-_CULLED = (_POLICE_SECTION, _SOCIAL_SECTION, _PROBATION_SECTION, _EXIT_CASE, _MEMBERSHIP)
+_CULLED = (_POLICE_SECTION, _SOCIAL_SECTION, _PROBATION_SECTION, _EXIT_CASE, _MEMBERSHIP, _INVOLVEMENT)
 _RETENTION: Final[Mapping[str, Mapping[str, Mapping[str, Scope]]]] = {
-    Role.POLICE_COORDINATOR: {_POLICE_SECTION: {"hold": AGENCY}, _MEMBERSHIP: {"hold": AGENCY}},
-    Role.POLICE_ANALYST: {_POLICE_SECTION: {"hold": AGENCY}, _MEMBERSHIP: {"hold": AGENCY}},
+    Role.POLICE_COORDINATOR: {
+        _POLICE_SECTION: {"hold": AGENCY},
+        _MEMBERSHIP: {"hold": AGENCY},
+        _INVOLVEMENT: {"hold": AGENCY},
+    },
+    Role.POLICE_ANALYST: {
+        _POLICE_SECTION: {"hold": AGENCY},
+        _MEMBERSHIP: {"hold": AGENCY},
+        _INVOLVEMENT: {"hold": AGENCY},
+    },
     Role.SOCIAL_WORKER: {_SOCIAL_SECTION: {"hold": TEAM}, _EXIT_CASE: {"hold": TEAM}},
     Role.EXIT_COORDINATOR: {_SOCIAL_SECTION: {"hold": AGENCY}, _EXIT_CASE: {"hold": AGENCY}},
     Role.PROBATION_OFFICER: {_PROBATION_SECTION: {"hold": OWN}},

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, QuerySet
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -28,8 +28,20 @@ def _page(membership: Any) -> str:
     return reverse("mapping:group-detail", args=[membership.group_id])
 
 
+def _incident_day(involvements: QuerySet[Any]) -> QuerySet[Any]:
+    return involvements.annotate(last_entry=TruncDate("incident__occurred_at"))
+
+
+def _involved(involvement: Any) -> str:
+    return f"{involvement.person} – {involvement.incident}"
+
+
+def _incident_page(involvement: Any) -> str:
+    return reverse("mapping:incident-detail", args=[involvement.incident_id])
+
+
 def register_categories() -> None:
-    from gvi.mapping.services import membership_cull
+    from gvi.mapping.services import involvement_cull, membership_cull
 
     register(
         Category(
@@ -45,5 +57,21 @@ def register_categories() -> None:
             related=("person", "group"),
             setting="RETENTION_MAPPING_MONTHS",
             min_months=1,
+        )
+    )
+    register(
+        Category(
+            key="incident_involvements",
+            label=_("Persons involved in incidents"),
+            model_label="mapping.incidentinvolvement",
+            clock=_("The day of the incident. The incident itself is kept, without names, for the statistics."),
+            default_months=60,
+            last_entry=_incident_day,
+            cull=involvement_cull,
+            setting="RETENTION_INVOLVEMENT_MONTHS",
+            min_months=1,
+            title=_involved,
+            url=_incident_page,
+            related=("person", "incident"),
         )
     )

@@ -433,3 +433,10 @@ def membership_cull(*, actor: Staff, record: GroupMembership) -> None:
     shadow copy: once culled it is gone from the map, lists, search, exports and reports."""
     access.require(actor, "cull", record)
     record.delete()
+
+
+def involvement_cull(*, actor: Staff, record: IncidentInvolvement) -> None:
+    """Remove who was involved in an incident (victim, suspect, witness) once the rule's time after the incident
+    has passed (gvi.retention culls and audits). The incident stays, without names, for the statistics."""
+    access.require(actor, "cull", record)
+    record.delete()

@@ -71,6 +71,7 @@ register(
     Row("retention:due", "GET", None, _ok("petra", "anders"), url_kwargs=partial(_category, "police_sections")),
     Row("retention:due", "GET", None, _ok("petra", "anders"), url_kwargs=partial(_category, "lapsed_memberships")),
     Row("retention:due", "GET", None, _ok("karin"), url_kwargs=partial(_category, "probation_sections")),
+    Row("retention:due", "GET", None, _ok("petra", "anders"), url_kwargs=partial(_category, "incident_involvements")),
     Row("retention:due", "GET", None, only({}), url_kwargs=partial(_category, "audit_events")),
     Row(
         "retention:hold-list",

@@ -275,3 +275,25 @@ def test_the_preview_lists_what_the_next_run_will_cull(world: dict[str, Any]) ->
 )
 def test_the_rule_counts_calendar_months(today: date, months: int, expected: date) -> None:
     assert services.cutoff(today, months) == expected
+
+
+def test_who_was_involved_in_an_old_incident_is_culled_and_the_incident_kept(world: dict[str, Any]) -> None:
+    from gvi.mapping.models import Incident, IncidentInvolvement
+    from gvi.mapping.services import incident_create
+
+    petra = world["petra"]
+    incidents = {}
+    for name, day in (("Gammal", date(2021, 6, 1)), ("Ny", date(2023, 6, 1))):
+        with at(day):
+            person = person_services.person_create(actor=petra, given_name=name, family_name="Test", birth_year=1999)
+            incidents[name] = incident_create(
+                actor=petra,
+                involvements=[(person, "victim")],
+                kind="shooting",
+                occurred_at=datetime(day.year, day.month, day.day, 10, tzinfo=STOCKHOLM),
+                place="Rosengård",
+            )
+    assert cull(world)["incident_involvements"] == 1
+    assert not IncidentInvolvement.objects.filter(incident=incidents["Gammal"]).exists()
+    assert IncidentInvolvement.objects.filter(incident=incidents["Ny"]).exists()
+    assert Incident.objects.filter(pk=incidents["Gammal"].pk).exists()  # the statistics stay
