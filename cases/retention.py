@@ -25,55 +25,32 @@ def _page(section: Any) -> str:
     return reverse("cases:section-detail", args=[section.kind, section.pk])
 
 
+# key, label, model, default rule, the operator's setting, the shortest rule a program may set (months)
+SECTIONS = (
+    # The Social Services Act: social-services files are culled five years after the last entry, not sooner.
+    ("social_sections", _("Social-services sections"), "cases.socialsection", 60, "RETENTION_SOCIAL_MONTHS", 60),
+    ("police_sections", _("Police sections (intelligence)"), "cases.policesection", 36, "RETENTION_POLICE_MONTHS", 1),
+    ("probation_sections", _("Probation sections"), "cases.probationsection", 60, "RETENTION_PROBATION_MONTHS", 12),
+)
+
+
 def register_categories() -> None:
     from cases.services.sections import section_cull
 
-    clock = _("The section's last entry: its latest journal note or change.")
-    register(
-        Category(
-            key="social_sections",
-            label=_("Social-services sections"),
-            model_label="cases.socialsection",
-            clock=clock,
-            default_months=60,
-            last_entry=_last_change,
-            cull=section_cull,
-            title=_person,
-            url=_page,
-            related=("person",),
-            setting="RETENTION_SOCIAL_MONTHS",
-            # The Social Services Act: social-services files are culled five years after the last entry, not sooner.
-            min_months=60,
+    for key, label, model_label, default_months, setting, min_months in SECTIONS:
+        register(
+            Category(
+                key=key,
+                label=label,
+                model_label=model_label,
+                clock=_("The section's last entry: its latest journal note or change."),
+                default_months=default_months,
+                last_entry=_last_change,
+                cull=section_cull,
+                title=_person,
+                url=_page,
+                related=("person",),
+                setting=setting,
+                min_months=min_months,
+            )
         )
-    )
-    register(
-        Category(
-            key="police_sections",
-            label=_("Police sections (intelligence)"),
-            model_label="cases.policesection",
-            clock=clock,
-            default_months=36,
-            last_entry=_last_change,
-            cull=section_cull,
-            title=_person,
-            url=_page,
-            related=("person",),
-            setting="RETENTION_POLICE_MONTHS",
-            min_months=1,
-        )
-    )
-    register(
-        Category(
-            key="probation_sections",
-            label=_("Probation sections"),
-            model_label="cases.probationsection",
-            clock=clock,
-            default_months=60,
-            last_entry=_last_change,
-            cull=section_cull,
-            title=_person,
-            url=_page,
-            related=("person",),
-            setting="RETENTION_PROBATION_MONTHS",
-        )
-    )

@@ -3,6 +3,7 @@ hold beside each), and the holds. Thin: reads through selectors, writes through 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -145,20 +146,36 @@ def _record_to_hold(user: Staff, kind: Category, pk: int) -> Any:
     return record
 
 
+def _with_reason(
+    request: HttpRequest, form: ReasonForm, change: Callable[[str], object], done: str
+) -> HttpResponse | None:
+    """A POST of a hold's reason form: the change through its service, then back to the holds; None while the
+    form is not sent or has errors (the service's own on it)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        change(form.cleaned_data["reason"])
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+    messages.success(request, done)
+    return redirect("retention:hold-list")
+
+
 @require_http_methods(["GET", "POST"])
 def hold_place(request: HttpRequest, category: str, pk: int) -> HttpResponse:
     user = staff_of(request)
     kind = _category(category)
     record = _record_to_hold(user, kind, pk)
     form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.hold_place(actor=user, record=record, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The legal hold is placed: the record is not culled until it is lifted."))
-            return redirect("retention:hold-list")
+    done = _with_reason(
+        request,
+        form,
+        lambda reason: services.hold_place(actor=user, record=record, reason=reason),
+        _("The legal hold is placed: the record is not culled until it is lifted."),
+    )
+    if done is not None:
+        return done
     context = {
         "form": form,
         "category": kind,
@@ -200,14 +217,14 @@ def hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
         access.audit_denied(user, LegalHold, pk, action="change", purpose=PURPOSE)
         raise Http404
     form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.hold_lift(actor=user, hold=hold, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The legal hold is lifted: the record is culled when its time comes."))
-            return redirect("retention:hold-list")
+    done = _with_reason(
+        request,
+        form,
+        lambda reason: services.hold_lift(actor=user, hold=hold, reason=reason),
+        _("The legal hold is lifted: the record is culled when its time comes."),
+    )
+    if done is not None:
+        return done
     context = {
         "form": form,
         "hold": hold,
