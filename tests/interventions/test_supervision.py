@@ -73,7 +73,7 @@ def test_supervision_of_runs_at_most_three_queries(world: dict[str, Any], count:
     ids = police_ids(world, count)
     petra = world["petra"]
     petra.refresh_from_db()
-    _ = petra.team, petra.agency  # the user's team and agency are loaded with the session user
+    _ = petra.team, petra.agency, petra.program  # loaded with the session user (StaffManager)
     with max_queries(3):
         found = supervision_of(petra, ids)
     assert set(found) == {world["malmo_police_person"].pk}
