@@ -130,7 +130,7 @@ PERSONA_NAMES = tuple(p.username for p in PERSONAS if p.username not in DEMO_STA
 
 def totp_key_hex(username: str) -> str:
     """The persona's fixed TOTP key (20 bytes, hex). Demo and test data only."""
-    return hashlib.sha1(f"gvi-demo-totp-{username}".encode()).hexdigest()
+    return hashlib.sha1(f"gvi-demo-totp-{username}".encode(), usedforsecurity=False).hexdigest()
 
 
 def current_totp(username: str, *, at: float | None = None) -> str:

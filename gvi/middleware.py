@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 
 @dataclass(frozen=True)
@@ -46,4 +47,18 @@ class RequestContextMiddleware:
         finally:
             current_request.reset(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class NoStoreMiddleware:
+    """Nothing this system answers may stay in a browser's or a proxy's cache: every page and API answer can
+    carry personal data (static files are served before this by WhiteNoise, with their own long cache)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "no-store" not in response.get("Cache-Control", ""):  # a download may have set its own already
+            add_never_cache_headers(response)
         return response

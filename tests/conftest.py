@@ -47,6 +47,16 @@ def world(db: None) -> dict[str, Any]:
 
 
 @pytest.fixture
+def scope(world: dict[str, Any]) -> dict[str, Any]:
+    """The permission matrix's shared objects (tests/matrix.py): demo personas and persons, plus what the shell
+    rows need."""
+    from gvi.accounts.services import api_token_issue
+
+    token, _raw = api_token_issue(actor=world["petra"], name="matrix", session_verified=True)
+    return {**world, "petra_token": token}
+
+
+@pytest.fixture
 def verified_client(world: dict[str, Any]) -> Callable[[str], Client]:
     """A logged-in, OTP-verified client for a persona."""
 

@@ -36,19 +36,11 @@ import tests.outreach.matrix_cases
 import tests.outreach.matrix_referrals
 import tests.reports.matrix_api
 import tests.reports.matrix_pages
-from gvi.accounts.services import api_token_issue
 from gvi.audit.models import AuditAction, AuditEvent
 from gvi.demo import PERSONA_NAMES
 from tests.matrix import NOT_FOUND, OK, ROWS, Filtered, Row
 
 CASES = [(row, persona) for row in ROWS for persona in PERSONA_NAMES]
-
-
-@pytest.fixture
-def scope(world: dict[str, Any]) -> dict[str, Any]:
-    """The shared objects: demo personas and persons, plus what the shell rows need."""
-    token, _raw = api_token_issue(actor=world["petra"], name="matrix", session_verified=True)
-    return {**world, "petra_token": token}
 
 
 def test_out_of_scope_objects_exist(scope: dict[str, Any]) -> None:
