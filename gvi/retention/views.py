@@ -136,11 +136,14 @@ def due(request: HttpRequest, category: str) -> HttpResponse:
     return render(request, "retention/due.html", context)
 
 
-def _record_to_hold(user: Staff, kind: Category, pk: int) -> Any:
-    """The record a hold is placed on: 404 unless the user keeps it (sees it, may change it, holds the kind)."""
+def _record_to_hold(request: HttpRequest, user: Staff, kind: Category, pk: int) -> Any:
+    """The record a hold is placed on: 404 unless the user keeps it (sees it, may change it, holds the kind).
+    The form shows whose record it is: that look is audited (the POST is, by the service)."""
     if kind not in selectors.holdable(user):
         raise Http404
-    record = access.get_visible_or_404(user, kind.model, pk, action="change", purpose=PURPOSE, audit=False)
+    record = access.get_visible_or_404(
+        user, kind.model, pk, action="change", purpose=PURPOSE, audit=request.method == "GET"
+    )
     if not services.may_hold(user, record):
         raise Http404
     return record
@@ -166,7 +169,7 @@ def _with_reason(
 def hold_place(request: HttpRequest, category: str, pk: int) -> HttpResponse:
     user = staff_of(request)
     kind = _category(category)
-    record = _record_to_hold(user, kind, pk)
+    record = _record_to_hold(request, user, kind, pk)
     form = ReasonForm(request.POST or None)
     done = _with_reason(
         request,
@@ -216,6 +219,8 @@ def hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
     if hold is None or hold.pk not in selectors.liftable(user, [hold]):
         access.audit_denied(user, LegalHold, pk, action="change", purpose=PURPOSE)
         raise Http404
+    if request.method == "GET":  # the page shows the hold's reason
+        audit_record(actor=user, action=AuditAction.VIEW, obj=hold, purpose=PURPOSE)
     form = ReasonForm(request.POST or None)
     done = _with_reason(
         request,

@@ -79,7 +79,7 @@ MEMBERSHIP_COLUMNS: tuple[Column, ...] = (
     Column(
         "person_name",
         gettext_lazy("The person's name. Written by the export for reading; not imported."),
-        "Adam Karlsson",
+        "Sven Exempel",
         imported=False,
     ),
     Column(
