@@ -26,9 +26,11 @@ PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 
 .PHONY: help venv install node_modules static messages run test lint fmt clean distclean
+.PHONY: backup restore
 
 help:
 	@echo "Targets: run test lint fmt | venv install node_modules static messages | clean distclean"
+	@echo "         backup [BACKUP_FILE=...] | restore BACKUP_FILE=... [RESTORE_DATABASE_URL=...]"
 
 # --- Environment ---------------------------------------------------------------------------
 
@@ -105,6 +107,40 @@ run: install static messages
 # fails the target, including 5 (no tests collected).
 test: install static messages
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# --- Backup and restore (PostgreSQL) -------------------------------------------------------
+# `make backup`: a pg_dump custom-format archive of the database in DATABASE_URL, written to
+# var/backups/gvi-<UTC time>.dump (or BACKUP_FILE=...). `make restore BACKUP_FILE=...` loads one into
+# RESTORE_DATABASE_URL (default DATABASE_URL), replacing the objects it contains, in one transaction.
+# Media files (MEDIA_ROOT or the S3 bucket) are not in the archive: back them up separately.
+
+backup:
+	@url="$${DATABASE_URL:-}"; \
+	case "$$url" in \
+		postgres://*|postgresql://*) ;; \
+		*) echo "error: make backup needs DATABASE_URL=postgres://user:password@host:port/name (PostgreSQL only; the SQLite demo database is not backed up)." >&2; exit 2 ;; \
+	esac; \
+	command -v pg_dump >/dev/null || { echo "error: pg_dump not found; install the PostgreSQL client ('apt-get install postgresql-client')." >&2; exit 2; }; \
+	file="$${BACKUP_FILE:-var/backups/gvi-$$(date -u +%Y%m%dT%H%M%SZ).dump}"; \
+	mkdir -p "$$(dirname "$$file")"; \
+	umask 077; \
+	pg_dump --format=custom --no-password --dbname="$$url" --file="$$file.partial"; \
+	mv -f "$$file.partial" "$$file"; \
+	echo "Backup written to $$file"
+
+restore:
+	@file="$${BACKUP_FILE:-}"; \
+	url="$${RESTORE_DATABASE_URL:-$${DATABASE_URL:-}}"; \
+	if [ -z "$$file" ]; then echo "error: name the archive: make restore BACKUP_FILE=var/backups/gvi-....dump [RESTORE_DATABASE_URL=...]" >&2; exit 2; fi; \
+	if [ ! -f "$$file" ]; then echo "error: $$file does not exist." >&2; exit 2; fi; \
+	case "$$url" in \
+		postgres://*|postgresql://*) ;; \
+		*) echo "error: make restore needs RESTORE_DATABASE_URL (or DATABASE_URL) = postgres://user:password@host:port/name (PostgreSQL only)." >&2; exit 2 ;; \
+	esac; \
+	command -v pg_restore >/dev/null || { echo "error: pg_restore not found; install the PostgreSQL client ('apt-get install postgresql-client')." >&2; exit 2; }; \
+	pg_restore --clean --if-exists --no-owner --exit-on-error --single-transaction --no-password \
+		--dbname="$$url" "$$file"; \
+	echo "Restored $$file"
 
 # --- Tools ---------------------------------------------------------------------------------
 
