@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db import models
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import APIException, NotFound
@@ -172,3 +174,14 @@ class RecordViewSet(
     @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().partial_update(request, *args, **kwargs)
+
+
+# --- JSON 404 for API addresses that match no route (issue 14, schemathesis) ---
+@csrf_exempt  # Like every API view: a token client sends no CSRF token, and this one changes nothing.
+def api_not_found(request: Any, *args: Any, **kwargs: Any) -> JsonResponse:
+    """An address under /api/ that no route matches (say a non-numeric id) answers in the API's error
+    format, whatever the method, not with the HTML error page. It says nothing about what exists."""
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=status.HTTP_404_NOT_FOUND)
+
+
+# --- end JSON 404 ---

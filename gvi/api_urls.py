@@ -1,6 +1,6 @@
 """The API's routes: every app's viewsets on one router, plus the schema and its offline docs."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -20,6 +20,7 @@ from cases.api.search import PersonSearchView
 from cases.api.subject_access import SubjectAccessViewSet
 from cases.api.timeline import PersonTimelineView
 from gvi.accounts.emergency_api import EmergencyAccessViewSet
+from gvi.api import api_not_found
 from gvi.audit.api import (  # log review and access review
     AccessReviewRevokeView,
     AccessReviewView,
@@ -114,4 +115,6 @@ urlpatterns = [
     path("mapping/network/", NetworkView.as_view(), name="mapping-network"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # --- last: any other address ending in "/" answers 404 as JSON (gvi/api.py api_not_found) ---
+    re_path(r"^[\s\S]*/$", api_not_found),
 ]

@@ -95,7 +95,10 @@ RESULTS_SCHEMA: Final = {
                                 "label": {"type": "string"},
                                 "value": _CELL,
                                 "source": {"type": "string"},
-                                "source_date": {"type": "string", "format": "date", "nullable": True},
+                                # Empty when no value was entered for the period (reports/results.py).
+                                "source_date": {
+                                    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "enum": [""]}]
+                                },
                             },
                         },
                     },
@@ -125,6 +128,10 @@ def _name(staff: Staff | None) -> str | None:
 
 # --------------------------------------------------------------------------------------------------
 # Reports
+
+
+# A download address relative to the site (not an absolute URI), null until the report is done.
+DOWNLOAD_URL = serializers.CharField(allow_null=True, read_only=True)
 
 
 class ReportSerializer(serializers.ModelSerializer[Report]):
@@ -173,15 +180,15 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
             return None
         return reverse(f"api:report-{file_format}", kwargs={"pk": obj.pk})
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(DOWNLOAD_URL)
     def get_pdf_url(self, obj: Report) -> str | None:
         return self._download(obj, "pdf") if obj.pdf else None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(DOWNLOAD_URL)
     def get_csv_url(self, obj: Report) -> str | None:
         return self._download(obj, "csv")
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(DOWNLOAD_URL)
     def get_xlsx_url(self, obj: Report) -> str | None:
         return self._download(obj, "xlsx")
 
