@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -24,6 +27,36 @@ def identity_term_digest(term: str) -> str:
     """Keyed HMAC of an identity number used as a search term: the clear value is never stored."""
     normalised = "".join(ch for ch in term if ch.isdigit())
     return hmac.new(settings.AUDIT_HMAC_KEY.encode(), normalised.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class _Batch:
+    depth: int  # the transactions open when the batch began
+    events: list[AuditEvent] = field(default_factory=list)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("audit_batch", default=None)
+
+
+@contextmanager
+def audit_batched() -> Iterator[None]:
+    """Write the events recorded in the block in one INSERT when it ends, rather than one each.
+
+    A page that shows several kinds of record writes a LIST event for each kind: gathered, they cost one
+    query. Only events recorded outside any transaction the block opened wait; an event recorded inside one
+    (a change and its audit) is written at once, in that transaction, as the callers' rule requires. The
+    events are written however the block ends, so what was read is logged even when the page then fails."""
+    if _batch.get() is not None:
+        yield
+        return
+    batch = _Batch(depth=len(connection.atomic_blocks))
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        if batch.events:
+            AuditEvent.objects.bulk_create(batch.events)
 
 
 def audit_record(
@@ -49,7 +82,7 @@ def audit_record(
         object_id = obj.pk
     actor_known = actor is not None and getattr(actor, "is_authenticated", False)
     home = actor if actor_known else about
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor_id=actor.pk if actor_known else None,
         actor_username=actor.get_username() if actor_known else username,
         agency_id=getattr(home, "agency_id", None),
@@ -64,6 +97,12 @@ def audit_record(
         ip=context.ip,
         detail=detail or {},
     )
+    batch = _batch.get()
+    if batch is not None and len(connection.atomic_blocks) == batch.depth:
+        batch.events.append(event)
+    else:
+        event.save(force_insert=True)
+    return event
 
 
 def audit_shown(

@@ -7,10 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.admin import site as admin_site
+from django.db import connection
 from django.http import Http404
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -184,7 +187,30 @@ def test_login_ends_after_twelve_hours_however_active(verified_client: Any) -> N
 
 def test_idle_timeout_is_thirty_minutes() -> None:
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_REFRESH_SECONDS == 60
+
+
+def _session_writes(client: Client) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/").status_code == 200
+    return sum(1 for query in captured.captured_queries if query["sql"].startswith('UPDATE "django_session"'))
+
+
+def test_an_active_session_goes_on_and_an_idle_one_ends_after_thirty_minutes(verified_client: Any) -> None:
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        client = verified_client("erik")
+        assert _session_writes(client) == 1  # first request: activity written
+        traveller.shift(timedelta(seconds=30))
+        assert _session_writes(client) == 0  # within a minute of the last write: no write
+        for _ in range(4):  # a request every 20 minutes keeps it alive for 80 minutes
+            traveller.shift(timedelta(minutes=20))
+            assert _session_writes(client) == 1
+        traveller.shift(timedelta(minutes=29))
+        assert client.get("/").status_code == 200
+        traveller.shift(timedelta(minutes=30, seconds=1))
+        response = client.get("/")
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
 
 
 class TestApiTokens:
