@@ -26,10 +26,10 @@ PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 
 .PHONY: help venv install node_modules static messages run test lint fmt clean distclean
-.PHONY: backup restore
+.PHONY: backup restore bench
 
 help:
-	@echo "Targets: run test lint fmt | venv install node_modules static messages | clean distclean"
+	@echo "Targets: run test lint fmt | bench backup restore | venv install node_modules static messages | clean distclean"
 	@echo "         backup [BACKUP_FILE=...] | restore BACKUP_FILE=... [RESTORE_DATABASE_URL=...]"
 
 # --- Environment ---------------------------------------------------------------------------
@@ -141,6 +141,37 @@ restore:
 	pg_restore --clean --if-exists --no-owner --exit-on-error --single-transaction --no-password \
 		--dbname="$$url" "$$file"; \
 	echo "Restored $$file"
+
+# --- Benchmarks (PostgreSQL; not part of `make test`) --------------------------------------
+# `make bench`: DESIGN.md's performance targets, measured on the database in BENCH_DATABASE_URL: created if
+# missing, migrated, seeded by `seed_scale --scale BENCH_SCALE` when it holds no seeded set (no bench_most),
+# then `manage.py bench --load` (pages, API, list filters, quarterly report, and locust against gunicorn on
+# 127.0.0.1), which writes BENCHMARKS.md. Production settings (DEBUG off), static files without a manifest.
+# BENCH_ARGS passes options to `manage.py bench` (e.g. BENCH_ARGS="--persona petra --lead lena --repeat 10").
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gvi_bench
+BENCH_SCALE ?= 1.0
+BENCH_ARGS ?=
+
+bench: install messages
+	@url="$(BENCH_DATABASE_URL)"; \
+	case "$$url" in \
+		postgres://*|postgresql://*) ;; \
+		*) echo "error: make bench measures PostgreSQL only: BENCH_DATABASE_URL=postgres://user@host:port/name (SQLite is not measured)." >&2; exit 2 ;; \
+	esac; \
+	command -v psql >/dev/null || { echo "error: psql not found; install the PostgreSQL client ('apt-get install postgresql-client')." >&2; exit 2; }; \
+	if ! psql "$$url" -Atqc 'SELECT 1' >/dev/null 2>&1; then \
+		name="$${url##*/}"; name="$${name%%\?*}"; \
+		echo "Creating database $$name"; \
+		psql "$${url%/*}/postgres" -qc "CREATE DATABASE \"$$name\""; \
+	fi; \
+	export DATABASE_URL="$$url" DEBUG=false STATIC_MANIFEST=false; \
+	$(PY) manage.py migrate --noinput -v 0; \
+	if [ "$$(psql "$$url" -Atqc "SELECT count(*) FROM accounts_staff WHERE username = 'bench_most'")" = "0" ]; then \
+		echo "Seeding the benchmark data set (seed_scale --scale $(BENCH_SCALE))"; \
+		$(PY) manage.py seed_scale --scale $(BENCH_SCALE); \
+	fi; \
+	$(PY) manage.py bench --load $(BENCH_ARGS)
 
 # --- Tools ---------------------------------------------------------------------------------
 
