@@ -146,6 +146,9 @@ class ReferralUserObjectPermission(UserGrant):
 class ReferralGroupObjectPermission(GroupGrant):
     content_object = models.ForeignKey(Referral, on_delete=models.CASCADE)
 
+    class Meta(GroupGrant.Meta):
+        indexes = [GroupGrant.read_index("referral_group_grant_read")]
+
 
 class ExitCase(AgencyRecord):
     """One person's exit-program case, held by the municipality's social services."""
@@ -227,6 +230,9 @@ class ExitCaseUserObjectPermission(UserGrant):
 class ExitCaseGroupObjectPermission(GroupGrant):
     content_object = models.ForeignKey(ExitCase, on_delete=models.CASCADE)
 
+    class Meta(GroupGrant.Meta):
+        indexes = [GroupGrant.read_index("exitcase_group_grant_read")]
+
 
 class CaseEntry(Recorded):
     """What every row of an exit case carries: its case, who wrote it and when, and a version."""
@@ -264,7 +270,11 @@ class Contact(CaseEntry):
         ordering = ["-contact_on", "-id"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        indexes = [models.Index(fields=["exit_case", "-contact_on"], name="contact_case_date")]
+        indexes = [
+            models.Index(fields=["exit_case", "-contact_on"], name="contact_case_date"),
+            # The contact list's order (newest first) across the many cases a coordinator sees.
+            models.Index(fields=["-contact_on", "-id"], name="contact_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"

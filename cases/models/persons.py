@@ -72,6 +72,8 @@ class Person(AgencyRecord):
         indexes = [
             models.Index(Upper("family_name"), Upper("given_name"), name="person_name_upper"),
             models.Index(fields=["program", "-created_at"], name="person_program_created"),
+            # The person list's default order (cases.selectors.PERSON_SORTS "name"): read in order, no sort.
+            models.Index(fields=["program", "family_name", "given_name", "id"], name="person_program_name"),
         ]
 
     def __str__(self) -> str:
@@ -114,6 +116,9 @@ class PersonUserObjectPermission(UserGrant):
 
 class PersonGroupObjectPermission(GroupGrant):
     content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
+
+    class Meta(GroupGrant.Meta):
+        indexes = [GroupGrant.read_index("person_group_grant_read")]
 
 
 class PersonAlias(models.Model):

@@ -253,6 +253,9 @@ class GroupUserObjectPermission(UserGrant):
 class GroupGroupObjectPermission(GroupGrant):
     content_object = models.ForeignKey(Group, on_delete=models.CASCADE)
 
+    class Meta(GroupGrant.Meta):
+        indexes = [GroupGrant.read_index("group_group_grant_read")]
+
 
 class IncidentUserObjectPermission(UserGrant):
     content_object = models.ForeignKey(Incident, on_delete=models.CASCADE)
@@ -260,3 +263,6 @@ class IncidentUserObjectPermission(UserGrant):
 
 class IncidentGroupObjectPermission(GroupGrant):
     content_object = models.ForeignKey(Incident, on_delete=models.CASCADE)
+
+    class Meta(GroupGrant.Meta):
+        indexes = [GroupGrant.read_index("incident_group_grant_read")]
