@@ -147,6 +147,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Short queries over indexes: PostgreSQL's JIT spent 150 ms to 1.4 s compiling plans whose estimated cost
+    # was high (the national-scale bench, BENCHMARKS.md) to save a few ms. PG_JIT=on brings it back.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c jit={'on' if env_bool('PG_JIT', False) else 'off'}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions, Celery ----------------------------------------------------------------
