@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Final
 from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.db.models.signals import post_migrate
 from django.http import Http404
 from django.utils import timezone
@@ -538,6 +538,10 @@ def connect_signals() -> None:
 # Reading
 
 
+# `pk` left out of visible(): every object, not one (None is an id that matches nothing).
+EVERY: Any = object()
+
+
 def _group_ids_in_scope(user: Staff, scope: Scope) -> list[int]:
     group_ids = []
     if scope in (TEAM, AGENCY) and user.team_id:
@@ -547,8 +551,12 @@ def _group_ids_in_scope(user: Staff, scope: Scope) -> list[int]:
     return group_ids
 
 
-def _granted[M: models.Model](user: Staff, model: type[M], action: str, scope: Scope) -> QuerySet[M]:
-    """Root objects of `model` granted to the user for `action`, as far as `scope` reaches."""
+def _granted[M: models.Model](
+    user: Staff, model: type[M], action: str, scope: Scope, *, pk: Any = EVERY
+) -> QuerySet[M]:
+    """Root objects of `model` granted to the user for `action`, as far as `scope` reaches. `pk` (a value or
+    a subquery) narrows it to one object: its grant rows are then found by their index, instead of hashing
+    every id granted to the user (30,000-50,000 for a police coordinator at national scale, about 30 ms)."""
     try:
         permission_id = _permission_id(model, codename(model, action))
     except (Permission.DoesNotExist, ValueError):
@@ -559,18 +567,22 @@ def _granted[M: models.Model](user: Staff, model: type[M], action: str, scope: S
     group_grant_model = get_group_obj_perms_model(model)  # type: ignore[arg-type]
     # A grant with an expiry (a share's last valid day) stops working here, at read time.
     unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
-    user_grants = user_grant_model._default_manager.filter(unexpired, user_id=user.pk, permission_id=permission_id)
+    one = {} if pk is EVERY else {"content_object_id": pk}
+    user_grants = user_grant_model._default_manager.filter(
+        unexpired, user_id=user.pk, permission_id=permission_id, **one
+    )
     condition = Q(pk__in=user_grants.values("content_object_id"))
     group_ids = _group_ids_in_scope(user, scope)
     if group_ids:
         group_grants = group_grant_model._default_manager.filter(
-            unexpired, group_id__in=group_ids, permission_id=permission_id
+            unexpired, group_id__in=group_ids, permission_id=permission_id, **one
         )
         condition |= Q(pk__in=group_grants.values("content_object_id"))
     emergency = _emergency_opened(user, model, action)
     if emergency is not None:
         condition |= emergency
-    return model._default_manager.filter(condition, program_id=user.program_id)
+    granted = model._default_manager.filter(condition, program_id=user.program_id)
+    return granted if pk is EVERY else granted.filter(pk=pk)
 
 
 def _emergency_opened(user: Staff, model: type[models.Model], action: str) -> Q | None:
@@ -586,22 +598,28 @@ def _emergency_opened(user: Staff, model: type[models.Model], action: str) -> Q 
     return Q(pk__in=opened.values("object_id"), owner_agency_id=user.agency_id)
 
 
-def visible[M: models.Model](user: Any, model: type[M], action: str = "view") -> QuerySet[M]:
-    """Everything of `model` the user may do `action` on. Every read starts here."""
+def visible[M: models.Model](user: Any, model: type[M], action: str = "view", *, pk: Any = EVERY) -> QuerySet[M]:
+    """Everything of `model` the user may do `action` on. Every read starts here.
+
+    `pk`: only that object (an empty result when she may not). The same rules, but its grant rows are looked
+    up by the object's id, so one record costs an index probe whatever the user's number of grants."""
     scope = scope_for(user, model, action)
     if scope is None:
         return model._default_manager.none()
     label = model._meta.label_lower
+    one = {} if pk is EVERY else {"pk": pk}
     if label in PERSONAL_MODELS:
-        return model._default_manager.filter(**{f"{PERSONAL_MODELS[label]}_id": user.pk})
+        return model._default_manager.filter(**{f"{PERSONAL_MODELS[label]}_id": user.pk}, **one)
     if scope is PROGRAM:
-        return _in_program(model, user.program_id)
+        return _in_program(model, user.program_id).filter(**one)
     if label in CHILD_MODELS:
         foreign_key, parent_label = CHILD_MODELS[label]
         parent = apps.get_model(parent_label)
-        parent_ids = _granted(user, parent, action, scope).values("pk")
-        return model._default_manager.filter(**{f"{foreign_key}_id__in": parent_ids})
-    return _granted(user, model, action, scope)
+        # One child: its parent, read from the child row in the same SQL, is the only grant looked up.
+        parent_pk = EVERY if pk is EVERY else Subquery(model._default_manager.filter(pk=pk).values(foreign_key)[:1])
+        parent_ids = _granted(user, parent, action, scope, pk=parent_pk).values("pk")
+        return model._default_manager.filter(**{f"{foreign_key}_id__in": parent_ids}, **one)
+    return _granted(user, model, action, scope, pk=pk)
 
 
 def _in_program[M: models.Model](model: type[M], program_id: int | None) -> QuerySet[M]:
@@ -638,7 +656,7 @@ def get_visible_or_404[M: models.Model](
     the look itself is not; the denial still is. `audit_denial=False` only for a first try that falls back
     to another action, which then audits the denial."""
     try:
-        obj = visible(user, model, action).select_related(*related).get(pk=pk)
+        obj = visible(user, model, action, pk=pk).select_related(*related).get()
     except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
         if audit_denial:
             audit_denied(user, model, pk, action=action, purpose=purpose)
@@ -665,7 +683,7 @@ def can(user: Any, action: str, target: models.Model | type[models.Model]) -> bo
     """May the user do `action` on this object? Given a model, may their role do it on that kind at all?"""
     if isinstance(target, type):
         return role_allows(user, action, target)
-    return visible(user, type(target), action).filter(pk=target.pk).exists()
+    return visible(user, type(target), action, pk=target.pk).exists()
 
 
 def require(user: Any, action: str, target: models.Model | type[models.Model]) -> None:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.http import HttpRequest, QueryDict
+from django.urls import reverse
 
 from gvi.accounts.models import Staff
 from gvi.audit.models import AuditAction
@@ -25,6 +26,14 @@ def staff_of(request: HttpRequest) -> Staff:
     """The signed-in staff member of a page request (the middleware lets only verified staff through)."""
     assert isinstance(request.user, Staff)
     return request.user
+
+
+def url_for_each(name: str) -> Callable[[int], str]:
+    """reverse() of a page that takes one id, resolved once and then filled in per id: for pages that link
+    thousands of records (the network map links every group twice), where reverse() each time costs 60 ms."""
+    marker = 2_147_483_647
+    head, tail = reverse(name, args=[marker]).rsplit(str(marker), 1)
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def paginate[M: models.Model](request: HttpRequest, items: models.QuerySet[M], *, per_page: int = PAGE_SIZE) -> Page[M]:

@@ -138,6 +138,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form templates, but select boxes written in Python (a 400-name picker costs 1 ms, not 40).
+FORM_RENDERER = "gvi.forms_renderer.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {

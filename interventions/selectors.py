@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -284,26 +285,43 @@ def tasks_seen(user: Staff) -> QuerySet[ResponseTask]:
 
 def responses(user: Staff, *, status: str = "") -> QuerySet[IncidentResponse]:
     """Responses the user sees, in full (the police) or as the summary (an agency with tasks), newest incident
-    first, each with its task counts as far as the user sees the tasks (for the police: their own tasks and
-    those they follow by status)."""
+    first. Their task counts come from count_tasks(), for the shown page only."""
     action = "view" if access.role_allows(user, "view", IncidentResponse) else "view_summary"
-    full_ids, status_ids = _seen_task_ids(user)
-    seen = Q(tasks__in=full_ids) if status_ids is None else Q(tasks__in=full_ids) | Q(tasks__in=status_ids)
-    open_task = seen & Q(tasks__status=ResponseTask.Status.OPEN)
     # The incident is the police's: its id is loaded for the full view only.
     police_only = ("incident_id",) if action == "view" else ()
-    items = (
-        access.visible(user, IncidentResponse, action)
-        .only(*access.partial_fields(IncidentResponse, "view_summary"), "program_id", *police_only)
-        .annotate(
-            task_total=Count("tasks", filter=seen),
-            task_resolved=Count("tasks", filter=seen & ~Q(tasks__status=ResponseTask.Status.OPEN)),
-            task_overdue=Count("tasks", filter=open_task & Q(tasks__deadline__lt=timezone.now())),
-        )
+    items = access.visible(user, IncidentResponse, action).only(
+        *access.partial_fields(IncidentResponse, "view_summary"), "program_id", *police_only
     )
     if status:
         items = items.filter(status=status)
     return items.order_by("-occurred_at", "-id")
+
+
+def count_tasks(user: Staff, shown: Iterable[IncidentResponse]) -> None:
+    """Set `task_total`, `task_resolved` and `task_overdue` on each shown response, counting the tasks as far as
+    the user sees them (for the police: their own tasks and those they follow by status). One query for a
+    page: counting inside the list query made it count the tasks of every response before paging (75 ms at
+    national scale)."""
+    shown = list(shown)
+    full_ids, status_ids = _seen_task_ids(user)
+    seen = Q(pk__in=full_ids) if status_ids is None else Q(pk__in=full_ids) | Q(pk__in=status_ids)
+    still_open = Q(status=ResponseTask.Status.OPEN)
+    counts = {
+        row["response_id"]: row
+        for row in ResponseTask.objects.filter(seen, response_id__in=[response.pk for response in shown])
+        .values("response_id")
+        .annotate(
+            total=Count("pk"),
+            resolved=Count("pk", filter=~still_open),
+            overdue=Count("pk", filter=still_open & Q(deadline__lt=timezone.now())),
+        )
+        .order_by()
+    }
+    for response in shown:
+        row = counts.get(response.pk)
+        response.task_total = row["total"] if row else 0  # type: ignore[attr-defined]
+        response.task_resolved = row["resolved"] if row else 0  # type: ignore[attr-defined]
+        response.task_overdue = row["overdue"] if row else 0  # type: ignore[attr-defined]
 
 
 def response_for(user: Staff, pk: Any, *, purpose: str) -> tuple[IncidentResponse, bool]:

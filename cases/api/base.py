@@ -7,6 +7,7 @@ give the same 400 with the field's name: the answer never tells which.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.db import models
@@ -55,9 +56,13 @@ class CaseViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         serializer_class: type[serializers.BaseSerializer[Any]] | None = None,
         *,
         detail: dict[str, Any] | None = None,
+        on_page: Callable[[list[Any]], object] | None = None,
     ) -> Response:
+        """One page of `items`, audited; `on_page` adds what is computed for the shown rows only."""
         page = self.paginate_queryset(items)
         assert page is not None
+        if on_page is not None:
+            on_page(page)
         audit_record(
             actor=user,
             action=AuditAction.LIST,

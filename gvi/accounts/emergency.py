@@ -110,7 +110,7 @@ def emergency_access_open(*, actor: Staff, object_type: str, object_id: int, rea
         raise ValidationError(errors)
     model = apps.get_model(object_type)
     url = record_url(object_type, object_id)
-    if access.visible(actor, model).filter(pk=object_id).exists():
+    if access.visible(actor, model, pk=object_id).exists():
         return EmergencyOpening(url=url, access=None)
     if not _own_agency_record(actor, model, object_id):
         access.audit_denied(actor, model, object_id, action="emergency", purpose=reason)

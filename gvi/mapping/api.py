@@ -55,7 +55,7 @@ SET_WHEN_CREATED = "Set when the record is created; updates leave it unchanged."
 
 def _visible_group(user: Staff, pk: int, *, field: str) -> Group:
     """A group the user may change, or a field error that reads the same for a hidden and a missing one."""
-    group = access.visible(user, Group, "change").filter(pk=pk).first()
+    group = access.visible(user, Group, "change", pk=pk).first()
     if group is None:
         raise serializers.ValidationError({field: [CHOOSE_GROUPS]})
     return group
@@ -70,7 +70,7 @@ def _visible_groups(user: Staff, pks: Iterable[int], *, field: str) -> list[Grou
 
 
 def _visible_person(user: Staff, pk: int, *, field: str) -> Person:
-    person = access.visible(user, Person).filter(pk=pk).first()
+    person = access.visible(user, Person, pk=pk).first()
     if person is None:
         raise serializers.ValidationError({field: [CHOOSE_PERSONS]})
     return person

@@ -68,15 +68,18 @@ def _check_date_order(form: forms.Form, start: str, end: str, message: Any) -> N
 class _LimitedPersonIterator(ModelChoiceIterator):
     """Lists the first persons by name; validation still accepts every person the user may see."""
 
+    def _listed(self) -> list[Any]:
+        assert isinstance(self.field, PersonChoiceField)
+        return self.field.listed()
+
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset[:PERSON_CHOICES_LIMIT]:
+        for obj in self._listed():
             yield self.choice(obj)
 
     def __len__(self) -> int:
-        count = min(self.queryset.count(), PERSON_CHOICES_LIMIT)
-        return count + (1 if self.field.empty_label is not None else 0)
+        return len(self._listed()) + (1 if self.field.empty_label is not None else 0)
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -86,13 +89,21 @@ class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.family_name}, {obj.given_name} ({obj.birth_year})"
 
+    def listed(self) -> list[Any]:
+        """The persons the picker lists, read once for the page (its options and its audit event share them)."""
+        cached = getattr(self, "_listed", None)
+        if cached is None or cached[0] is not self.queryset:
+            assert self.queryset is not None
+            cached = (self.queryset, list(self.queryset[:PERSON_CHOICES_LIMIT]))
+            self._listed = cached
+        return cached[1]
+
 
 def person_choice_ids(form: forms.Form) -> list[int]:
     """The persons a form's picker lists, for the page's list audit event."""
     field = form.fields["person"]
     assert isinstance(field, PersonChoiceField)
-    assert field.queryset is not None
-    return list(field.queryset.values_list("pk", flat=True)[:PERSON_CHOICES_LIMIT])
+    return [person.pk for person in field.listed()]
 
 
 def _person_field(user: Staff) -> PersonChoiceField:

@@ -14,9 +14,9 @@ version (program structure, not case data) and change without one.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -119,11 +119,6 @@ class ResponseFilterSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=IncidentResponse.Status.choices, required=False)
 
 
-def _full_responses(user: Staff) -> QuerySet[IncidentResponse]:
-    # The selector loads only the summary's columns (it serves both views): the police's rows in full.
-    return selectors.responses(user).defer(None)
-
-
 @extend_schema(tags=["responses after incidents"])
 class IncidentResponseViewSet(InterventionViewSet):
     """Responses after incidents: the police's in full; the agencies with tasks read the summary."""
@@ -144,12 +139,14 @@ class IncidentResponseViewSet(InterventionViewSet):
         wanted = self.filters(request, ResponseFilterSerializer).get("status", "")
         items = selectors.responses(user, status=wanted)
         if full:
-            return self.audited_page(user, items.defer(None))
+            # The selector loads only the summary's columns (it serves both views): the police's rows in full.
+            shown = partial(selectors.count_tasks, user)
+            return self.audited_page(user, items.defer(None), on_page=shown)
         return self.audited_page(user, items, IncidentResponseSummarySerializer, detail={"access": "view_summary"})
 
     def _answer(self, user: Staff, response: IncidentResponse, code: int = status.HTTP_200_OK) -> Response:
-        counted = _full_responses(user).get(pk=response.pk)
-        return Response(self.get_serializer(counted).data, status=code, headers={"ETag": etag(counted)})
+        selectors.count_tasks(user, [response])
+        return Response(self.get_serializer(response).data, status=code, headers={"ETag": etag(response)})
 
     @extend_schema(
         description="The response in full for the police; for an agency with tasks only the summary fields.",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Person
 from gvi import access
-from gvi.accounts.models import Staff
+from gvi.accounts.models import Role, Staff
 from gvi.dates import in_range, out_of_range_message
 from gvi.formfields import IdsChoiceField
 from gvi.mapping.forms import DateTimeLocalInput
@@ -115,9 +115,11 @@ class SpeakerForm(forms.Form):
         super().__init__(*args, **kwargs)
         staff_field = self.fields["staff"]
         assert isinstance(staff_field, forms.TypedChoiceField)
+        # The role names once, not per member: get_role_display() rebuilds the choices on every call.
+        roles = {value: str(label) for value, label in Role.choices}
         staff_field.choices = [
             ("", _("A community speaker (no account)")),
-            *((member.pk, f"{member.get_full_name()} ({member.get_role_display()})") for member in staff),
+            *((member.pk, f"{member.get_full_name()} ({roles.get(member.role, member.role)})") for member in staff),
         ]
 
     def clean(self) -> dict[str, Any]:

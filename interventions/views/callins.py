@@ -22,7 +22,7 @@ from cases.models import Person
 from cases.selectors import supervision_of
 from gvi import access
 from gvi.accounts.models import Staff
-from gvi.accounts.selectors import program_staff
+from gvi.accounts.selectors import staff_picker
 from gvi.concurrency import StaleVersion
 from gvi.pages import add_service_errors, audit_list, audit_shown_on, chosen_sort, paginate, staff_of, versioned_edit
 from interventions import selectors, services
@@ -175,7 +175,7 @@ def callin_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _speaker_form(call_in: CallIn, data: Any = None) -> SpeakerForm:
-    staff = list(program_staff(program_id=call_in.program_id))
+    staff = list(staff_picker(program_id=call_in.program_id))
     return SpeakerForm(data, staff=staff, auto_id="speaker_%s")
 
 

@@ -139,8 +139,15 @@ def _render_detail(
 
 def _changeable(user: Staff, pk: int) -> CallInInvitation:
     """The invitation for a change by the police: 404 (audited) unless the user may change it."""
-    invitation = access.get_visible_or_404(user, CallInInvitation, pk, action="change", purpose=PURPOSE, audit=False)
-    return CallInInvitation.objects.select_related("call_in", "person", "referral").get(pk=invitation.pk)
+    return access.get_visible_or_404(
+        user,
+        CallInInvitation,
+        pk,
+        action="change",
+        purpose=PURPOSE,
+        audit=False,
+        related=("call_in", "person", "referral"),
+    )
 
 
 def _step_result(
@@ -306,8 +313,9 @@ def invitation_letter(request: HttpRequest, pk: int) -> HttpResponse:
     """One invitation letter as PDF (audited: a PRINT event)."""
     user = staff_of(request)
     _require_print(user, CallInInvitation, pk)
-    invitation = access.get_visible_or_404(user, CallInInvitation, pk, purpose=LETTER_PURPOSE, audit=False)
-    invitation = CallInInvitation.objects.select_related(*_LETTER_RELATED).get(pk=invitation.pk)
+    invitation = access.get_visible_or_404(
+        user, CallInInvitation, pk, purpose=LETTER_PURPOSE, audit=False, related=_LETTER_RELATED
+    )
     if invitation.call_in.status == CallIn.Status.CANCELLED:
         messages.error(request, _("The call-in is cancelled: no letters are printed."))
         return redirect("interventions:invitation-detail", pk=invitation.pk)

@@ -171,6 +171,7 @@ def response_list(request: HttpRequest) -> HttpResponse:
     filters = ResponseFilterForm(request.GET or None)
     status = filters.status_value()
     page = paginate(request, selectors.responses(user, status=status))
+    selectors.count_tasks(user, page.object_list)
     detail: dict[str, Any] = {"status": status} if status else {}
     if not full:
         detail["access"] = "view_summary"

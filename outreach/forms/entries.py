@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gvi.accounts.models import Agency, Staff
-from gvi.accounts.selectors import other_agencies, program_staff
+from gvi.accounts.selectors import other_agencies, staff_picker
 from gvi.formfields import BoundedDateField, IdsChoiceField
 from gvi.mapping.forms import DateInput
 from outreach.models import Contact, Relative, SupportMeasure, ThreatLevel
@@ -54,7 +54,7 @@ class ContactForm(forms.Form):
         agencies = self.fields["agencies"]
         assert isinstance(staff, forms.ModelMultipleChoiceField)
         assert isinstance(agencies, forms.ModelMultipleChoiceField)
-        staff.queryset = program_staff(program_id=program_id)
+        staff.queryset = staff_picker(program_id=program_id)
         agencies.queryset = other_agencies(program_id=program_id, excluding_agency_id=None)
         staff.widget.attrs["size"] = 4
         agencies.widget.attrs["size"] = 4

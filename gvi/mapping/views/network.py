@@ -16,6 +16,7 @@ from gvi.audit.services import audit_record
 from gvi.mapping import selectors, services
 from gvi.mapping.forms import AsOfForm
 from gvi.mapping.models import Group, GroupStatus, Intensity, RelationKind
+from gvi.pages import url_for_each
 
 PURPOSE = services.PURPOSE
 
@@ -42,17 +43,24 @@ def network_page(request: HttpRequest) -> HttpResponse:
         detail={"view": "network", "as_of": as_of.isoformat(), "relations": [edge["id"] for edge in edges]},
     )
     names = {node["id"]: node["name"] for node in nodes}
+    group_url = url_for_each("mapping:group-detail")
+    # Labels translated once per page, not once per row.
+    statuses = {value: str(label) for value, label in GroupStatus.choices}
+    kinds = {value: str(label) for value, label in RelationKind.choices}
+    intensities = {value: str(label) for value, label in Intensity.choices}
     context = {
         "form": form,
         "as_of": as_of,
-        "nodes": [{**node, "status_label": GroupStatus(node["status"]).label} for node in nodes],
+        "nodes": [{**node, "url": group_url(node["id"]), "status_label": statuses[node["status"]]} for node in nodes],
         "edges": [
             {
                 **edge,
                 "source_name": names.get(edge["source"], ""),
                 "target_name": names.get(edge["target"], ""),
-                "kind_label": RelationKind(edge["kind"]).label,
-                "intensity_label": Intensity(edge["intensity"]).label,
+                "source_url": group_url(edge["source"]),
+                "target_url": group_url(edge["target"]),
+                "kind_label": kinds[edge["kind"]],
+                "intensity_label": intensities[edge["intensity"]],
             }
             for edge in edges
         ],
