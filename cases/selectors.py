@@ -148,7 +148,7 @@ class SectionView:
 def person_for(user: Staff, pk: Any, *, purpose: str) -> tuple[Person, bool]:
     """The person record in full, or only its identity when that is what was shared with the user
     (a partial view). 404 (audited) when neither."""
-    person = access.visible(user, Person).filter(pk=pk).first() if _is_id(pk) else None
+    person = access.visible(user, Person, pk=pk).first() if _is_id(pk) else None
     if person is not None:
         audit_record(actor=user, action=AuditAction.VIEW, obj=person, purpose=purpose, detail={"access": "view"})
         return person, True
@@ -204,7 +204,7 @@ def section_for(user: Staff, kind: str, pk: Any, *, purpose: str) -> SectionView
     if kind not in SECTION_KINDS:
         raise Http404
     model, _note = SECTION_KINDS[kind]
-    section = access.visible(user, model).select_related("owner_agency").filter(pk=pk).first() if _is_id(pk) else None
+    section = access.visible(user, model, pk=pk).select_related("owner_agency").first() if _is_id(pk) else None
     full = section is not None
     if section is None:
         section = access.get_visible_or_404(user, model, pk, action="view_summary", purpose=purpose)
@@ -320,9 +320,7 @@ def shared_section_id(user: Staff, share: Share) -> int | None:
 def concern_for(user: Staff, pk: Any, *, purpose: str) -> tuple[ConcernReport, bool]:
     """The report in full (social services that received it), or only its status (the sender's team);
     404 (audited) otherwise."""
-    report = (
-        access.visible(user, ConcernReport).select_related("owner_agency", "receiving_agency").filter(pk=pk).first()
-    )
+    report = access.visible(user, ConcernReport, pk=pk).select_related("owner_agency", "receiving_agency").first()
     if report is not None:
         audit_record(actor=user, action=AuditAction.VIEW, obj=report, purpose=purpose, detail={"access": "view"})
         return report, True

@@ -542,6 +542,13 @@ def connect_signals() -> None:
 EVERY: Any = object()
 
 
+def _narrowed(field: str, pk: Any) -> dict[str, Any]:
+    """The filter `pk` asks for: none (EVERY), `field` among a queryset of ids, or `field` equal to one id."""
+    if pk is EVERY:
+        return {}
+    return {f"{field}__in": pk} if isinstance(pk, QuerySet) else {field: pk}
+
+
 def _group_ids_in_scope(user: Staff, scope: Scope) -> list[int]:
     group_ids = []
     if scope in (TEAM, AGENCY) and user.team_id:
@@ -567,7 +574,7 @@ def _granted[M: models.Model](
     group_grant_model = get_group_obj_perms_model(model)  # type: ignore[arg-type]
     # A grant with an expiry (a share's last valid day) stops working here, at read time.
     unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
-    one = {} if pk is EVERY else {"content_object_id": pk}
+    one = _narrowed("content_object_id", pk)
     user_grants = user_grant_model._default_manager.filter(
         unexpired, user_id=user.pk, permission_id=permission_id, **one
     )
@@ -582,7 +589,7 @@ def _granted[M: models.Model](
     if emergency is not None:
         condition |= emergency
     granted = model._default_manager.filter(condition, program_id=user.program_id)
-    return granted if pk is EVERY else granted.filter(pk=pk)
+    return granted.filter(**_narrowed("pk", pk))
 
 
 def _emergency_opened(user: Staff, model: type[models.Model], action: str) -> Q | None:
@@ -601,13 +608,14 @@ def _emergency_opened(user: Staff, model: type[models.Model], action: str) -> Q 
 def visible[M: models.Model](user: Any, model: type[M], action: str = "view", *, pk: Any = EVERY) -> QuerySet[M]:
     """Everything of `model` the user may do `action` on. Every read starts here.
 
-    `pk`: only that object (an empty result when she may not). The same rules, but its grant rows are looked
-    up by the object's id, so one record costs an index probe whatever the user's number of grants."""
+    `pk`: only that object (an empty result when she may not), or only those among a queryset of ids (a
+    person's few notifications). The same rules, but the grant rows are looked up by the objects' ids, so a
+    few records cost index probes whatever the user's number of grants."""
     scope = scope_for(user, model, action)
     if scope is None:
         return model._default_manager.none()
     label = model._meta.label_lower
-    one = {} if pk is EVERY else {"pk": pk}
+    one = _narrowed("pk", pk)
     if label in PERSONAL_MODELS:
         return model._default_manager.filter(**{f"{PERSONAL_MODELS[label]}_id": user.pk}, **one)
     if scope is PROGRAM:
@@ -615,8 +623,12 @@ def visible[M: models.Model](user: Any, model: type[M], action: str = "view", *,
     if label in CHILD_MODELS:
         foreign_key, parent_label = CHILD_MODELS[label]
         parent = apps.get_model(parent_label)
-        # One child: its parent, read from the child row in the same SQL, is the only grant looked up.
-        parent_pk = EVERY if pk is EVERY else Subquery(model._default_manager.filter(pk=pk).values(foreign_key)[:1])
+        # Narrowed children: their parents, read from the child rows in the same SQL, are the grants looked up.
+        parent_pk = EVERY
+        if isinstance(pk, QuerySet):
+            parent_pk = model._default_manager.filter(pk__in=pk).values(foreign_key)
+        elif pk is not EVERY:
+            parent_pk = Subquery(model._default_manager.filter(pk=pk).values(foreign_key)[:1])
         parent_ids = _granted(user, parent, action, scope, pk=parent_pk).values("pk")
         return model._default_manager.filter(**{f"{foreign_key}_id__in": parent_ids}, **one)
     return _granted(user, model, action, scope, pk=pk)

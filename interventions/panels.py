@@ -121,7 +121,7 @@ def _person(user: Staff, person: Person) -> dict[str, Any] | None:
         .select_related("call_in")
         .order_by("-call_in__starts_at", "-id")
     )
-    notifications = list(selectors.custom_notifications(user).filter(person=person))
+    notifications = list(selectors.custom_notifications(user, of_person=person))
     audit_shown(
         actor=user,
         object_type=CallInInvitation._meta.label_lower,

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from cases.models import ProbationSection
+from cases.models import Person, ProbationSection
 from cases.selectors import supervision_of
 from gvi import access
 from gvi.accounts.models import Staff
@@ -41,7 +41,7 @@ def _full_or_partial[
     M: (CallIn, CallInInvitation, CustomNotification, EnforcementRound, IncidentResponse, ResponseTask)
 ](user: Staff, model: type[M], pk: Any, partial: str, *, purpose: str, related: tuple[str, ...] = ()) -> tuple[M, bool]:
     """The record in full, or the declared partial view; 404 (audited) when neither."""
-    obj = access.visible(user, model).select_related(*related).filter(pk=pk).first() if _is_id(pk) else None
+    obj = access.visible(user, model, pk=pk).select_related(*related).first() if _is_id(pk) else None
     if obj is not None:
         audit_record(actor=user, action=AuditAction.VIEW, obj=obj, purpose=purpose, detail={"access": "view"})
         return obj, True
@@ -180,9 +180,13 @@ NOTIFICATION_SORTS = {
 }
 
 
-def custom_notifications(user: Staff, *, status: str = "", sort: str = "-requested") -> QuerySet[CustomNotification]:
-    """Custom notifications the user holds in full (the police)."""
-    items = access.visible(user, CustomNotification).select_related("person")
+def custom_notifications(
+    user: Staff, *, status: str = "", sort: str = "-requested", of_person: Person | None = None
+) -> QuerySet[CustomNotification]:
+    """Custom notifications the user holds in full (the police); `of_person`: that person's only (the policy
+    then looks up the grants of those few, not of every notification the police hold)."""
+    among = access.EVERY if of_person is None else CustomNotification.objects.filter(person=of_person).values("pk")
+    items = access.visible(user, CustomNotification, pk=among).select_related("person")
     if status:
         items = items.filter(status=status)
     return items.order_by(*NOTIFICATION_SORTS.get(sort, NOTIFICATION_SORTS["-requested"]))

@@ -92,7 +92,7 @@ def require_role(user: Staff, action: str, model: type[models.Model]) -> None:
 def visible_person(user: Staff, pk: int, *, action: str = "view", field: str = "person") -> Person:
     """One of the caller's own person records, or a field error that reads the same for a hidden and a
     missing one."""
-    person = access.visible(user, Person, action).filter(pk=pk).first()
+    person = access.visible(user, Person, action, pk=pk).first()
     if person is None:
         raise serializers.ValidationError({field: [CHOOSE_PERSON]})
     return person

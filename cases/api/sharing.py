@@ -442,7 +442,7 @@ class ConcernViewSet(CaseViewSet):
     )
     def retrieve(self, request: Request, pk: str) -> Response:
         user = staff_of(request)
-        report = access.visible(user, ConcernReport).filter(pk=pk).first()
+        report = access.visible(user, ConcernReport, pk=pk).first()
         if report is None:
             report = access.get_visible_or_404(user, ConcernReport, pk, action="view_status", purpose=PURPOSE)
             return Response(_status_only(report))

@@ -262,7 +262,8 @@ class IncidentFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         group_field = self.fields["group"]
         assert isinstance(group_field, forms.ModelChoiceField)
-        group_field.queryset = _visible_groups(user)
+        # A filter needs the group's id and name only (a coordinator's map has hundreds of groups).
+        group_field.queryset = _visible_groups(user).only("id", "name")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

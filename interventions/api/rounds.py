@@ -139,7 +139,7 @@ class RoundFilterSerializer(serializers.Serializer[Any]):
 
 def own_group(user: Staff, pk: int) -> Group:
     """A group of the user's own map, or a field error that reads the same for a hidden and a missing one."""
-    group = access.visible(user, Group).filter(pk=pk).first()
+    group = access.visible(user, Group, pk=pk).first()
     if group is None:
         raise serializers.ValidationError({"group": [CHOOSE_GROUP]})
     return group
@@ -312,7 +312,7 @@ class ActionFilterSerializer(serializers.Serializer[Any]):
 
 
 def changeable_round(user: Staff, pk: int) -> EnforcementRound:
-    found = access.visible(user, EnforcementRound, "change").filter(pk=pk).first()
+    found = access.visible(user, EnforcementRound, "change", pk=pk).first()
     if found is None:
         raise serializers.ValidationError({"round": [CHOOSE_ROUND]})
     return found

@@ -229,7 +229,7 @@ def response_open(*, actor: Staff, incident: Incident) -> IncidentResponse:
     """Open the response after an incident of the actor's map: the routine's tasks, each with its agency and a
     deadline counted from the time of the incident. One response per incident."""
     access.require(actor, "add", IncidentResponse)
-    if not access.visible(actor, Incident).filter(pk=incident.pk).exists():
+    if not access.visible(actor, Incident, pk=incident.pk).exists():
         raise ValidationError({"incident": [_("Choose an incident of your own group map.")]})
     if IncidentResponse.objects.filter(incident_id=incident.pk).exists():
         raise ValidationError({"incident": [_("A response to this incident is open already.")]})

@@ -94,7 +94,7 @@ def round_start(
 ) -> EnforcementRound:
     """Start a round against a group of the actor's own map, with the reason and the incidents behind it."""
     access.require(actor, "add", EnforcementRound)
-    if not access.visible(actor, Group).filter(pk=group.pk).exists():
+    if not access.visible(actor, Group, pk=group.pk).exists():
         raise ValidationError({"group": [_("Choose a group of your own group map.")]})
     incident_list = list(incidents)
     values = {

@@ -63,7 +63,7 @@ class IdListField(serializers.ListField):
 
 def workable_case(user: Staff, pk: int, *, field: str = "exit_case") -> ExitCase:
     """An exit case the user may change, or a field error that reads the same for a hidden and a missing one."""
-    case = access.visible(user, ExitCase, "change").filter(pk=pk).first()
+    case = access.visible(user, ExitCase, "change", pk=pk).first()
     if case is None:
         raise serializers.ValidationError({field: [CHOOSE_CASE]})
     return case
