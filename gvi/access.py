@@ -634,6 +634,29 @@ def visible[M: models.Model](user: Any, model: type[M], action: str = "view", *,
     return _granted(user, model, action, scope, pk=pk)
 
 
+def visible_through_parents[M: models.Model](
+    user: Any, model: type[M], action: str = "view", *, few: int = 1000
+) -> QuerySet[M]:
+    """visible() for a child model (CHILD_MODELS), with its parents' ids read first (one query) and written into
+    the SQL when there are at most `few`: a caseworker's contacts are then found through the foreign-key index
+    of her few cases instead of through every case's grants (a scan of all the program's cases). The same rows
+    as visible(): a child is visible exactly when its parent is, for the same action."""
+    label = model._meta.label_lower
+    if label not in CHILD_MODELS:
+        raise ValueError(f"{label} is not a child model")
+    rows = visible(user, model, action)
+    scope = scope_for(user, model, action)
+    if scope is None or scope is PROGRAM or rows.query.is_empty():
+        return rows
+    foreign_key, parent_label = CHILD_MODELS[label]
+    # The parents as visible() reaches them for this child: the child's scope over the parent's grants.
+    parents = _granted(user, apps.get_model(parent_label), action, scope)
+    parent_ids = list(parents.values_list("pk", flat=True)[: few + 1])
+    if len(parent_ids) > few:
+        return rows
+    return model._default_manager.filter(**{f"{foreign_key}_id__in": parent_ids})
+
+
 def _in_program[M: models.Model](model: type[M], program_id: int | None) -> QuerySet[M]:
     """All of a program's `model` rows (a child row belongs to its parent's program)."""
     label = model._meta.label_lower

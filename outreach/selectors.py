@@ -121,26 +121,6 @@ def person_exit_cases(user: Staff, person_id: int) -> QuerySet[ExitCase]:
     return access.visible(user, ExitCase).filter(person_id=person_id).select_related("responsible")
 
 
-# A caseworker sees a few dozen of the program's 20,000 exit cases. Given only the policy's subquery, PostgreSQL
-# cannot tell how few and reads every contact of the program to list hers; given the case ids as a literal list it
-# reads just their rows by index (DESIGN.md, Performance; /api/contacts/ at a million contacts: 630 ms → 50 ms per
-# request for a worker with 4 cases, 820 ms → 80 ms with 921). Above this many cases the subquery alone is kept:
-# the list would cost more to send and plan than it saves.
-FEW_CASES = 1000
-
-
-def on_few_cases[E: (Contact, ThreatAssessment, SupportMeasure, Relative)](
-    user: Staff, rows: QuerySet[E]
-) -> QuerySet[E]:
-    """`rows` (rows of exit cases, already from the policy) narrowed to the literal ids of the cases the user
-    sees, when they are few (one query for the ids). It only narrows: the policy's own condition stays, and
-    cases and their rows share one scope (gvi/access.py, the exit program), so no visible row is lost."""
-    case_ids = list(access.visible(user, ExitCase).values_list("pk", flat=True)[: FEW_CASES + 1])
-    if len(case_ids) > FEW_CASES:
-        return rows
-    return rows.filter(exit_case_id__in=case_ids)
-
-
 def case_contacts(user: Staff, case: ExitCase) -> QuerySet[Contact]:
     return (
         access.visible(user, Contact)

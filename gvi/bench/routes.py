@@ -20,18 +20,17 @@ FIRST_PAGE = 50
 
 @dataclass(frozen=True)
 class ListSpec:
-    """A main list: its model and the order its page shows by default (the app's own sort table). `narrow`: what
-    the list adds to `access.visible` before paging, when it does (the contact list reads through the literal
-    ids of a caseworker's few cases), so that the filtered query is timed as the app runs it."""
+    """A main list: its model and the order its page shows by default (the app's own sort table). `reads`: how
+    the list reads its rows from the policy when that is not `access.visible` (the contact list reads through
+    the ids of a caseworker's few cases), so that the filtered query is timed as the app runs it."""
 
     key: str
     model_label: str
     ordering: tuple[str, ...]
-    narrow: Callable[[Staff, models.QuerySet[Any]], models.QuerySet[Any]] | None = None
+    reads: Callable[[Staff, type[models.Model]], models.QuerySet[Any]] = access.visible
 
     def visible(self, user: Staff) -> models.QuerySet[Any]:
-        rows = access.visible(user, self.model)
-        return rows if self.narrow is None else self.narrow(user, rows)
+        return self.reads(user, self.model)
 
     @property
     def model(self) -> type[models.Model]:
@@ -44,7 +43,7 @@ def main_lists() -> list[ListSpec]:
     from cases.selectors import PERSON_SORTS
     from gvi.mapping.selectors import GROUP_SORTS, INCIDENT_SORTS
     from interventions.selectors import CALL_IN_SORTS, NOTIFICATION_SORTS, ROUND_SORTS
-    from outreach.selectors import CASE_SORTS, on_few_cases
+    from outreach.selectors import CASE_SORTS
     from reports.selectors import REPORT_SORTS
 
     def meta_ordering(label: str) -> tuple[str, ...]:
@@ -55,7 +54,9 @@ def main_lists() -> list[ListSpec]:
         ListSpec("group", "mapping.group", GROUP_SORTS["name"]),
         ListSpec("incident", "mapping.incident", INCIDENT_SORTS["-date"]),
         ListSpec("exit case", "outreach.exitcase", CASE_SORTS["follow-up"]),
-        ListSpec("contact", "outreach.contact", meta_ordering("outreach.contact"), narrow=on_few_cases),
+        ListSpec(
+            "contact", "outreach.contact", meta_ordering("outreach.contact"), reads=access.visible_through_parents
+        ),
         ListSpec("call-in", "interventions.callin", CALL_IN_SORTS["-date"]),
         ListSpec("custom notification", "interventions.customnotification", NOTIFICATION_SORTS["-requested"]),
         ListSpec("enforcement round", "interventions.enforcementround", ROUND_SORTS["-started"]),

