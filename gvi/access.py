@@ -561,9 +561,10 @@ def _group_ids_in_scope(user: Staff, scope: Scope) -> list[int]:
 def _granted[M: models.Model](
     user: Staff, model: type[M], action: str, scope: Scope, *, pk: Any = EVERY
 ) -> QuerySet[M]:
-    """Root objects of `model` granted to the user for `action`, as far as `scope` reaches. `pk` (a value or
-    a subquery) narrows it to one object: its grant rows are then found by their index, instead of hashing
-    every id granted to the user (30,000-50,000 for a police coordinator at national scale, about 30 ms)."""
+    """Root objects of `model` granted to the user for `action`, as far as `scope` reaches. `pk` (an id, a
+    subquery giving one, or a queryset of ids) narrows it to those objects: their grant rows are then found by
+    the index, instead of hashing every id granted to the user (30,000-50,000 for a police coordinator at
+    national scale, about 30 ms a look-up)."""
     try:
         permission_id = _permission_id(model, codename(model, action))
     except (Permission.DoesNotExist, ValueError):
