@@ -185,7 +185,8 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
     has finished: then the browser reloads the page), or a small page of its own without JavaScript."""
     user = staff_of(request)
     report = access.get_visible_or_404(user, Report, pk, purpose=PURPOSE)
-    context = {"report": report, "poll_seconds": POLL_SECONDS, "crumbs": [_list_crumb(), _report_crumb(report)]}
+    crumbs = [_list_crumb(), _report_crumb(report), (None, _("Build status"))]
+    context = {"report": report, "poll_seconds": POLL_SECONDS, "crumbs": crumbs}
     if request.headers.get("HX-Request") != "true":
         return render(request, "reports/status.html", context)
     response = render(request, "reports/_status.html", context)

@@ -128,7 +128,8 @@ def api_tokens_view(request: HttpRequest) -> HttpResponse:
         )
         form = ApiTokenForm()
     tokens = selectors.api_tokens_of(user=user)
-    return render(request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token})
+    context = {"form": form, "tokens": tokens, "new_token": new_token, "crumbs": [(None, _("API tokens"))]}
+    return render(request, "accounts/api_tokens.html", context)
 
 
 @login_required
