@@ -107,9 +107,16 @@ def callin_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def callin_create(request: HttpRequest) -> HttpResponse:
+    """Schedule a call-in (`?group=<id>`, from a group's page, chooses that target group in advance; a group
+    the user does not see is simply not among the choices)."""
     user = staff_of(request)
     access.require(user, "add", CallIn)
-    form = CallInForm(request.POST if request.method == "POST" else None, user=user)
+    if request.method == "POST":
+        form = CallInForm(request.POST, user=user)
+    else:
+        group = request.GET.get("group", "")
+        preselected = [int(group)] if group.isascii() and group.isdigit() and len(group) < 19 else []
+        form = CallInForm(initial={"groups": preselected}, user=user)
     if request.method == "POST" and form.is_valid():
         try:
             call_in = services.call_in_create(actor=user, **form.values())

@@ -16,13 +16,18 @@
   static file that does not load or a server error fails the test.
 - The UI language depends on a compiled catalogue, so assertions use URLs, ids, data-testid and roles,
   never English or Swedish text.
+- Every page checked with `assert_accessible` is also saved as a full-page screenshot for reviewers, in the
+  test's folder of pytest-playwright's output (`test-results/<test>/03-call-in-page-petra.png`, numbered in
+  the order the test checked them). The folder is emptied at the start of a run and is not committed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +55,7 @@ AXE_FILE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe.min.js"
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})
 CSP_MARKERS = ("Content Security Policy", "Content-Security-Policy", "Refused to")
 TOTP_STEP = 30
+SCREENSHOT_NAME_LENGTH = 80
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -93,12 +99,14 @@ def _wait_for_unused_totp_step(username: str) -> None:
 
 @dataclass
 class Browsing:
-    """The browser side of one test: contexts per persona, and what the pages reported."""
+    """The browser side of one test: contexts per persona, what the pages reported, the screenshots taken."""
 
     new_context: Callable[..., BrowserContext]
+    screenshot_folder: Path | None = None
     problems: list[str] = field(default_factory=list)
     responses: list[tuple[str, int]] = field(default_factory=list)
     storage_states: dict[str, Any] = field(default_factory=dict)
+    screenshots: list[Path] = field(default_factory=list)
 
     def new_page(self, **context_args: Any) -> Page:
         """A page in a fresh context (no cookies) unless context_args give a storage state."""
@@ -119,7 +127,9 @@ class Browsing:
         return page
 
     def assert_accessible(self, page: Page, what: str) -> None:
-        """Run axe-core on the page; no violation of impact serious or critical is allowed."""
+        """Run axe-core on the page; no violation of impact serious or critical is allowed. The page is saved
+        as a screenshot for reviewers first, so that a page that fails is kept too."""
+        self.save_screenshot(page, what)
         if not page.evaluate("() => typeof window.axe === 'object'"):
             # From the server, not inline: the CSP allows only same-origin scripts.
             page.add_script_tag(url=AXE_URL)
@@ -140,6 +150,16 @@ class Browsing:
             report, indent=2, ensure_ascii=False
         )
 
+    def save_screenshot(self, page: Page, what: str) -> Path | None:
+        """A full-page screenshot in the test's output folder, named after `what` in the order taken."""
+        if self.screenshot_folder is None:
+            return None
+        path = self.screenshot_folder / screenshot_name(len(self.screenshots) + 1, what)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
+        self.screenshots.append(path)
+        return path
+
     def _on_console(self, message: ConsoleMessage) -> None:
         if any(marker in message.text for marker in CSP_MARKERS):
             self.problems.append(f"CSP console {message.type} on {message.page and message.page.url}: {message.text}")
@@ -150,14 +170,23 @@ class Browsing:
             self.problems.append(f"{response.request.method} {response.url} answered {response.status}")
 
 
+def screenshot_name(number: int, what: str) -> str:
+    """`3, "call-in page (petra)"` -> `03-call-in-page-petra.png`: ordered, readable, safe in any file system."""
+    ascii_what = unicodedata.normalize("NFKD", what).encode("ascii", "ignore").decode().lower().replace("'", "")
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_what).strip("-")[:SCREENSHOT_NAME_LENGTH].rstrip("-")
+    return f"{number:02d}-{words or 'page'}.png"
+
+
 @pytest.fixture
-def browsing(new_context: Callable[..., BrowserContext]) -> Iterator[Browsing]:
-    """Per test: watched browser contexts. Tests that log in also ask for `people` or `world`.
+def browsing(new_context: Callable[..., BrowserContext], output_path: str) -> Iterator[Browsing]:
+    """Per test: watched browser contexts, and screenshots of the checked pages in the test's output folder
+    (pytest-playwright's `output_path`, under --output, test-results/ by default). Tests that log in also ask
+    for `people` or `world`.
 
     pytest-playwright's `new_context` applies `browser_context_args`, closes the contexts after the test and
-    keeps traces and screenshots when asked (--tracing, --screenshot).
+    keeps traces and its own screenshots when asked (--tracing, --screenshot).
     """
-    session = Browsing(new_context=new_context)
+    session = Browsing(new_context=new_context, screenshot_folder=Path(output_path))
     yield session
     assert not session.problems, "the pages reported problems:\n" + "\n".join(session.problems)
 

@@ -13,15 +13,14 @@
 
 Assertions use URLs, ids, data-testid attributes and the data the test wrote or the demo holds, not UI text
 (the language may be Swedish or English). Every page on the way is checked with axe-core, and the `browsing`
-fixture fails the test on CSP console messages, script errors, static files that do not load and server errors.
-Full-page screenshots of the main pages are saved under pytest-playwright's output folder (test-results/).
+fixture fails the test on CSP console messages, script errors, static files that do not load and server errors,
+and saves a full-page screenshot of every checked page under pytest-playwright's output folder (test-results/).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,13 +59,6 @@ def _minute(moment: Any) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _screenshot(page: Page, output_path: str, name: str) -> None:
-    """A full-page screenshot for the reviewer, in the test's folder of pytest-playwright's output."""
-    folder = Path(output_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
 def _follow(page: Page, selector: str) -> None:
     """Click the one link the selector finds and wait for the page it leads to."""
     link = page.locator(selector)
@@ -79,7 +71,7 @@ def _follow(page: Page, selector: str) -> None:
 
 
 def test_response_opened_after_a_shooting_and_a_task_resolved_by_the_agency(
-    browsing: Browsing, world: dict[str, Any], live_server: Any, output_path: str
+    browsing: Browsing, world: dict[str, Any], live_server: Any
 ) -> None:
     petra_staff: Staff = world["petra"]
     exit_task: ResponseTask = world["malmo_task_exit"]
@@ -116,7 +108,6 @@ def test_response_opened_after_a_shooting_and_a_task_resolved_by_the_agency(
     expect(demo_row.locator(f"[data-testid=response-status] a[href='{demo_link}']")).to_have_count(1)
     expect(demo_row.locator("[data-testid=response-status] .badge")).to_have_count(1)
     browsing.assert_accessible(petra, "incident review (petra)")
-    _screenshot(petra, output_path, "1-incident-review")
 
     # --- the incident, then the response routine from it: the confirmation lists the tasks ---
     _follow(petra, f"#incident-{incident.pk} a[href='{incident_path}']")
@@ -132,7 +123,6 @@ def test_response_opened_after_a_shooting_and_a_task_resolved_by_the_agency(
         expect(planned.nth(n)).to_contain_text(_minute(incident.occurred_at + timedelta(hours=item.deadline_hours)))
     assert not IncidentResponse.objects.filter(incident=incident).exists(), "a GET opens nothing"
     browsing.assert_accessible(petra, "response confirmation (petra)")
-    _screenshot(petra, output_path, "1-response-confirmation")
 
     with petra.expect_navigation():
         petra.locator("main form[method=post] button[type=submit]").click()
@@ -155,7 +145,6 @@ def test_response_opened_after_a_shooting_and_a_task_resolved_by_the_agency(
         expect(card).to_contain_text(_minute(task.deadline))
         expect(card).to_contain_text(task.owner_agency.name)
     browsing.assert_accessible(petra, "the new response (petra)")
-    _screenshot(petra, output_path, "1-response-police")
 
     # The review now leads to the response instead of opening another.
     petra.goto(review_path)
@@ -180,7 +169,6 @@ def test_response_opened_after_a_shooting_and_a_task_resolved_by_the_agency(
     for other in (world["malmo_task_police"], world["malmo_task_probation"]):
         expect(panel.locator(f"a[href$='#task-{other.pk}']")).to_have_count(0)
     browsing.assert_accessible(sara, "start page with the overdue task (sara)")
-    _screenshot(sara, output_path, "2-start-page-sara")
 
     with sara.expect_navigation():
         entry.locator("a").click()
@@ -232,7 +220,6 @@ def test_response_opened_after_a_shooting_and_a_task_resolved_by_the_agency(
     assert exit_task.note == TASK_NOTE
     assert exit_task.resolved_by_id == world["sara"].pk
     browsing.assert_accessible(sara, "response summary after the task is resolved (sara)")
-    _screenshot(sara, output_path, "2-response-sara")
 
     # The start page no longer lists it.
     sara.goto(reverse("home"))
@@ -260,7 +247,7 @@ def _names_in(text: str) -> list[str]:
 
 
 def test_enforcement_round_with_kriminalvarden_and_the_calendar_feed(
-    browsing: Browsing, world: dict[str, Any], live_server: Any, output_path: str
+    browsing: Browsing, world: dict[str, Any], live_server: Any
 ) -> None:
     karin_staff: Staff = world["karin"]
     supervision: EnforcementAction = world["malmo_action_supervision"]
@@ -320,7 +307,6 @@ def test_enforcement_round_with_kriminalvarden_and_the_calendar_feed(
     expect(petra.get_by_test_id("round-actions").locator("tbody tr")).to_have_count(1)
     expect(petra.locator(f"#action-{action.pk}")).to_contain_text(ACTION_DESCRIPTION)
     browsing.assert_accessible(petra, "the round with its action (petra)")
-    _screenshot(petra, output_path, "3-round-police")
 
     # --- karin: the rounds she acts in, the action to record; the summary, never the group or reason ---
     karin = browsing.as_persona("karin")
@@ -338,7 +324,6 @@ def test_enforcement_round_with_kriminalvarden_and_the_calendar_feed(
     for secret in (ROUND_GROUP, "Grupp Vargen", ROUND_REASON, demo_round.reason):
         assert secret not in html, f"karin must not see {secret!r} on the round list"
     browsing.assert_accessible(karin, "round list (karin)")
-    _screenshot(karin, output_path, "3-round-list-karin")
 
     round_path = reverse("interventions:round-detail", args=[round_.pk])
     _follow(karin, f"[data-testid=round-list] a[href='{round_path}']")
@@ -368,7 +353,6 @@ def test_enforcement_round_with_kriminalvarden_and_the_calendar_feed(
     assert action.result == ACTION_RESULT
     assert action.result_recorded_at is not None
     browsing.assert_accessible(karin, "round summary after the result (karin)")
-    _screenshot(karin, output_path, "3-round-summary-karin")
 
     # petra sees the result on her page (stored session).
     petra.goto(round_path)
@@ -384,7 +368,6 @@ def test_enforcement_round_with_kriminalvarden_and_the_calendar_feed(
     if supervision.acted_on.month == today.month:  # in two days: this month's grid, unless the month turns
         expect(month.locator(f"[data-uid='action-{supervision.pk}']")).to_have_count(1)
     browsing.assert_accessible(karin, "calendar, month (karin)")
-    _screenshot(karin, output_path, "4-calendar-month")
 
     _follow(karin, f"main a.nav-link[href^='{calendar_path}?view=week']")
     expect(karin).to_have_url(re.compile(re.escape(_url(live_server, calendar_path)) + r"\?view=week&date="))
@@ -401,7 +384,6 @@ def test_enforcement_round_with_kriminalvarden_and_the_calendar_feed(
     expect(listing.locator(f"[data-uid='action-{supervision.pk}'] a[href='{demo_round_path}']")).to_have_count(1)
     expect(listing.locator(f"[data-uid='action-{action.pk}']")).to_have_count(0)
     browsing.assert_accessible(karin, "calendar, list (karin)")
-    _screenshot(karin, output_path, "4-calendar-list")
 
     # --- the feed: made, its address shown once, then read as a calendar program would ---
     feed_path = reverse("interventions:calendar-feed")
@@ -418,7 +400,6 @@ def test_enforcement_round_with_kriminalvarden_and_the_calendar_feed(
     assert re.fullmatch(r"/interventions/calendar/[^/]+\.ics", ics_path), address
     expect(karin.get_by_test_id("live-feed")).to_be_visible()
     browsing.assert_accessible(karin, "calendar feed with the new address (karin)")
-    _screenshot(karin, output_path, "4-calendar-feed")
 
     karin.goto(feed_path)
     expect(karin.get_by_test_id("feed-address")).to_have_count(0)

@@ -69,12 +69,6 @@ def _url(live_server: Any, path: str) -> str:
     return live_server.url + path
 
 
-def _screenshot(page: Page, output_path: str, name: str) -> None:
-    folder = Path(output_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
 def _download(page: Page, selector: str) -> bytes:
     """Click the one download link the selector finds and return the file the browser saved."""
     link = page.locator(selector)
@@ -106,7 +100,6 @@ def test_lena_orders_a_quarterly_report_waits_for_it_and_downloads_it(
     world: dict[str, Any],
     start_build_worker: Callable[[], None],
     live_server: Any,
-    output_path: str,
 ) -> None:
     lena_staff = world["lena"]
     plan = world["malmo_plan"]
@@ -138,7 +131,6 @@ def test_lena_orders_a_quarterly_report_waits_for_it_and_downloads_it(
     expect(fields["quarter"]).to_have_value(str(quarter.quarter_number))
     expect(fields["baseline_year"]).to_have_value(str(plan.baseline_year))
     browsing.assert_accessible(lena, "report archive with the order form (lena)")
-    _screenshot(lena, output_path, "1-archive-lena")
 
     # Chosen again, then walked through and sent with the keyboard only.
     fields["kind"].select_option(value=ReportKind.QUARTERLY)
@@ -176,7 +168,6 @@ def test_lena_orders_a_quarterly_report_waits_for_it_and_downloads_it(
         expect(lena.locator("[aria-live=polite] [data-testid=report-status]")).to_have_count(1)
         expect(downloads).to_have_count(0)
         browsing.assert_accessible(lena, "report page while the build is queued (lena)")
-        _screenshot(lena, output_path, "2-report-queued")
         start_build_worker()
         # The panel polls reports:status; when the build has finished the page shows the report itself.
         expect(downloads).to_be_visible(timeout=BUILD_TIMEOUT_MS)
@@ -199,7 +190,6 @@ def test_lena_orders_a_quarterly_report_waits_for_it_and_downloads_it(
         "action", reverse("reports:rebuild", args=[report.pk])
     )
     browsing.assert_accessible(lena, "the built report (lena)")
-    _screenshot(lena, output_path, "2-report-done")
 
     # --- the downloads: the PDF and the XLSX, each audited ---
     pdf = _download(lena, f"[data-testid=report-downloads] a[href='{reverse('reports:pdf', args=[report.pk])}']")
@@ -245,7 +235,6 @@ def test_lena_orders_a_quarterly_report_waits_for_it_and_downloads_it(
     expect(petra.get_by_test_id("report-rebuild")).to_have_count(0)
     expect(petra.locator("main form[method=post]")).to_have_count(0)
     browsing.assert_accessible(petra, "the built report (petra)")
-    _screenshot(petra, output_path, "3-report-petra")
     _assert_not_found(petra, reverse("reports:order"), "petra may not order a report")
 
     # --- sara: no reports at all ---

@@ -437,3 +437,24 @@ def test_the_call_in_page_runs_a_fixed_number_of_queries(world: dict[str, Any], 
     with max_queries(DETAIL_QUERIES) as after:
         assert len(client.get(url).context["rows"]) >= 14
     assert len(before.captured_queries) == len(after.captured_queries)
+
+
+def test_a_groups_page_schedules_a_call_in_for_that_group(world: dict[str, Any], as_user: ClientFor) -> None:
+    """The group page links to the call-in form with the group chosen; a group outside the user's map (another
+    program's, or a number that is no group) is simply not chosen, and nothing about it is shown."""
+    group = _groups(world)[0]
+    page = as_user("petra").get(reverse("mapping:group-detail", args=[group.pk]))
+    link = f"{reverse('interventions:callin-create')}?group={group.pk}"
+    assert link in page.content.decode()
+    form = as_user("petra").get(link).context["form"]
+    assert form["groups"].value() == [group.pk]
+    assert f'<option value="{group.pk}" selected>' in str(form["groups"])
+    foreign = Group.objects.exclude(program_id=world["petra"].program_id).first()
+    for other in ([str(foreign.pk)] if foreign else []) + ["99999999", "x", "1" * 30]:
+        response = as_user("petra").get(f"{reverse('interventions:callin-create')}?group={other}")
+        assert response.status_code == 200
+        assert " selected" not in str(response.context["form"]["groups"])
+        if foreign:
+            assert foreign.name not in response.content.decode()
+    # Who may not schedule call-ins gets no link (the social worker does not see the group page at all).
+    assert as_user("sara").get(reverse("mapping:group-detail", args=[group.pk])).status_code == 404
