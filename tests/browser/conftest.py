@@ -156,7 +156,9 @@ class Browsing:
             return None
         path = self.screenshot_folder / screenshot_name(len(self.screenshots) + 1, what)
         path.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": hiding the caret (Playwright's default) injects an inline style, which the page's
+        # Content Security Policy refuses with a console error whenever a field has the focus.
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         self.screenshots.append(path)
         return path
 
