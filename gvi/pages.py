@@ -28,6 +28,12 @@ def staff_of(request: HttpRequest) -> Staff:
     return request.user
 
 
+def translated_labels(choices: type[models.Choices]) -> dict[Any, str]:
+    """A choices class's labels in the current language, translated once: for pages and pickers that label
+    hundreds of rows (get_FOO_display() and Choices(value).label translate again on every call)."""
+    return {value: str(label) for value, label in choices.choices}
+
+
 def url_for_each(name: str) -> Callable[[int], str]:
     """reverse() of a page that takes one id, resolved once and then filled in per id: for pages that link
     thousands of records (the network map links every group twice), where reverse() each time costs 60 ms."""

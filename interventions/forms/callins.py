@@ -17,6 +17,7 @@ from gvi.dates import in_range, out_of_range_message
 from gvi.formfields import IdsChoiceField
 from gvi.mapping.forms import DateTimeLocalInput
 from gvi.mapping.models import Group
+from gvi.pages import translated_labels
 from interventions.models import CallIn, CallInInvitation, Segment
 
 
@@ -115,8 +116,7 @@ class SpeakerForm(forms.Form):
         super().__init__(*args, **kwargs)
         staff_field = self.fields["staff"]
         assert isinstance(staff_field, forms.TypedChoiceField)
-        # The role names once, not per member: get_role_display() rebuilds the choices on every call.
-        roles = {value: str(label) for value, label in Role.choices}
+        roles = translated_labels(Role)
         staff_field.choices = [
             ("", _("A community speaker (no account)")),
             *((member.pk, f"{member.get_full_name()} ({roles.get(member.role, member.role)})") for member in staff),

@@ -16,7 +16,7 @@ from gvi.audit.services import audit_record
 from gvi.mapping import selectors, services
 from gvi.mapping.forms import AsOfForm
 from gvi.mapping.models import Group, GroupStatus, Intensity, RelationKind
-from gvi.pages import url_for_each
+from gvi.pages import translated_labels, url_for_each
 
 PURPOSE = services.PURPOSE
 
@@ -44,10 +44,8 @@ def network_page(request: HttpRequest) -> HttpResponse:
     )
     names = {node["id"]: node["name"] for node in nodes}
     group_url = url_for_each("mapping:group-detail")
-    # Labels translated once per page, not once per row.
-    statuses = {value: str(label) for value, label in GroupStatus.choices}
-    kinds = {value: str(label) for value, label in RelationKind.choices}
-    intensities = {value: str(label) for value, label in Intensity.choices}
+    statuses, kinds = translated_labels(GroupStatus), translated_labels(RelationKind)
+    intensities = translated_labels(Intensity)
     context = {
         "form": form,
         "as_of": as_of,
